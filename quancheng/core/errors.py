@@ -1,0 +1,106 @@
+"""Stable error vocabulary.
+
+Every refusal the system makes carries an ``ErrorCode``: the code is stable (clients branch on it), the
+message is Chinese (users read it), and the HTTP status follows from the code. Services raise
+``DomainError``; the API's single handler turns it into ``{"code": ..., "message": ...}``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    # 400/422: the request itself is wrong
+    VALIDATION_ERROR = "validation_error"
+    INVALID_ID_NUMBER = "invalid_id_number"
+    INVALID_USCC = "invalid_uscc"
+    UNKNOWN_RECORD_KIND = "unknown_record_kind"
+    RECORD_CONTENT_INVALID = "record_content_invalid"
+    INVALID_SIGNATURE = "invalid_signature"
+    UPLOAD_MISSING_FILE = "upload_missing_file"
+    DIGEST_MISMATCH = "digest_mismatch"
+    # 401/403/404
+    UNAUTHENTICATED = "unauthenticated"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    # 409: the request is fine but the state of the world refuses it
+    RECORD_SEALED = "record_sealed"
+    RECORD_ALREADY_SEALED = "record_already_sealed"
+    RECORD_NOT_SEALED = "record_not_sealed"
+    RECORD_SUPERSEDED = "record_superseded"
+    TRANSITION_NOT_ALLOWED = "transition_not_allowed"
+    STAFFING_INSUFFICIENT = "staffing_insufficient"
+    CASE_CLOSED = "case_closed"
+    DUPLICATE = "duplicate"
+    # 413
+    UPLOAD_TOO_LARGE = "upload_too_large"
+
+
+_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.VALIDATION_ERROR: 422,
+    ErrorCode.INVALID_ID_NUMBER: 422,
+    ErrorCode.INVALID_USCC: 422,
+    ErrorCode.UNKNOWN_RECORD_KIND: 422,
+    ErrorCode.RECORD_CONTENT_INVALID: 422,
+    ErrorCode.INVALID_SIGNATURE: 422,
+    ErrorCode.UPLOAD_MISSING_FILE: 400,
+    ErrorCode.DIGEST_MISMATCH: 422,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.PERMISSION_DENIED: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.RECORD_SEALED: 409,
+    ErrorCode.RECORD_ALREADY_SEALED: 409,
+    ErrorCode.RECORD_NOT_SEALED: 409,
+    ErrorCode.RECORD_SUPERSEDED: 409,
+    ErrorCode.TRANSITION_NOT_ALLOWED: 409,
+    ErrorCode.STAFFING_INSUFFICIENT: 409,
+    ErrorCode.CASE_CLOSED: 409,
+    ErrorCode.DUPLICATE: 409,
+    ErrorCode.UPLOAD_TOO_LARGE: 413,
+}
+
+DEFAULT_MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.VALIDATION_ERROR: "请求数据格式不正确",
+    ErrorCode.INVALID_ID_NUMBER: "居民身份证号码校验失败",
+    ErrorCode.INVALID_USCC: "统一社会信用代码校验失败",
+    ErrorCode.UNKNOWN_RECORD_KIND: "未知的记录类型",
+    ErrorCode.RECORD_CONTENT_INVALID: "记录内容不符合该文书的字段要求",
+    ErrorCode.INVALID_SIGNATURE: "签名信息不完整",
+    ErrorCode.UPLOAD_MISSING_FILE: "未收到上传文件",
+    ErrorCode.DIGEST_MISMATCH: "文件摘要与声明值不一致",
+    ErrorCode.UNAUTHENTICATED: "请先登录或提供有效的访问令牌",
+    ErrorCode.PERMISSION_DENIED: "无权执行此操作",
+    ErrorCode.NOT_FOUND: "对象不存在或无权查看",
+    ErrorCode.RECORD_SEALED: "记录已封存,不得修改;如需更正请提交更正记录",
+    ErrorCode.RECORD_ALREADY_SEALED: "记录已封存,不能重复封存",
+    ErrorCode.RECORD_NOT_SEALED: "记录尚未封存",
+    ErrorCode.RECORD_SUPERSEDED: "该记录已被更正,请在最新版本上操作",
+    ErrorCode.TRANSITION_NOT_ALLOWED: "当前阶段不允许此操作",
+    ErrorCode.STAFFING_INSUFFICIENT: "调查取证须由2名以上持有效执法证件的人员承办",
+    ErrorCode.CASE_CLOSED: "案件已归档,不得修改",
+    ErrorCode.DUPLICATE: "对象已存在",
+    ErrorCode.UPLOAD_TOO_LARGE: "上传文件超过大小限制",
+}
+
+
+def status_for(code: ErrorCode) -> int:
+    return _STATUS[code]
+
+
+class DomainError(Exception):
+    """A refusal with a stable code and a Chinese message; raised by services and selectors."""
+
+    def __init__(self, code: ErrorCode, message: str | None = None, **extra: Any) -> None:
+        self.code = code
+        self.message = message or DEFAULT_MESSAGES[code]
+        self.extra = extra
+        super().__init__(f"{code}: {self.message}")
+
+    @property
+    def status(self) -> int:
+        return status_for(self.code)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": str(self.code), "message": self.message, **self.extra}

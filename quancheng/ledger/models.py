@@ -1,0 +1,151 @@
+"""The tamper-evident log.
+
+``LedgerEntry.entry`` holds the exact canonical bytes that were hashed; the other columns repeat them for
+querying. ``LedgerHead`` is a single row holding the tree size, root and frontier: writers lock it, which
+numbers entries from 0 without gaps however many write at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import rfc8785
+from django.db import models
+from django.utils import timezone
+
+
+class LedgerAction(models.TextChoices):
+    """The typed vocabulary of what can happen; codes are stable and appear in public entries."""
+
+    AGENCY_SAVED = "agency.saved", "机构信息登记"
+    UNIT_SAVED = "unit.saved", "内设机构登记"
+    USER_SAVED = "user.saved", "人员信息登记"
+    ROLE_GRANTED = "role.granted", "授予角色"
+    ROLE_REVOKED = "role.revoked", "撤销角色"
+    CERTIFICATE_SAVED = "certificate.saved", "执法证登记"
+    CERTIFICATE_REVOKED = "certificate.revoked", "执法证注销"
+    TOKEN_CREATED = "token.created", "创建访问令牌"
+    TOKEN_REVOKED = "token.revoked", "吊销访问令牌"
+    PARTY_CREATED = "party.created", "当事人登记"
+    CASE_OPENED = "case.opened", "案件登记"
+    CASE_HANDLERS_SET = "case.handlers_set", "指定承办人"
+    CASE_PARTY_ADDED = "case.party_added", "添加当事人"
+    CASE_STAGE_CHANGED = "case.stage_changed", "案件环节变更"
+    RECORD_DRAFTED = "record.drafted", "起草记录"
+    RECORD_UPDATED = "record.updated", "修改草稿"
+    RECORD_SEALED = "record.sealed", "记录封存"
+    RECORD_CORRECTED = "record.corrected", "更正记录"
+    RECORD_SIGNED = "record.signed", "签名"
+    MEDIA_INGESTED = "media.ingested", "音像资料入库"
+    MEDIA_ATTACHED = "media.attached", "音像资料关联"
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("账本条目只能追加,不得修改")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("账本条目只能追加,不得删除")
+
+
+class LedgerEntry(models.Model):
+    index = models.BigIntegerField("序号", primary_key=True)
+    action = models.CharField("动作", max_length=64, choices=LedgerAction.choices)
+    actor = models.CharField("操作者", max_length=64)
+    subject = models.CharField("对象", max_length=128, db_index=True)
+    at = models.CharField("时间", max_length=40)
+    digests = models.JSONField("摘要")
+    entry = models.BinaryField("规范化条目")
+    leaf_hash = models.BinaryField("叶哈希", max_length=32)
+    tree_root = models.BinaryField("树根(含本条)", max_length=32)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "账本条目"
+        verbose_name_plural = "账本条目"
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.action} {self.subject}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Append-only: a row that already exists can never be written again through the ORM.
+        if not self._state.adding:
+            raise PermissionError("账本条目只能追加,不得修改")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("账本条目只能追加,不得删除")
+
+
+class LedgerHead(models.Model):
+    """Singleton (pk=1): the current size, root and frontier of the log."""
+
+    size = models.BigIntegerField(default=0)
+    root = models.BinaryField(max_length=32)
+    frontier = models.JSONField(default=list)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "账本状态"
+        verbose_name_plural = "账本状态"
+
+    def __str__(self) -> str:
+        return f"size={self.size}"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(UTC)
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, float):
+        # Canonical JSON forbids ambiguity in floats; none of our tracked fields should be floats.
+        return repr(value)
+    return value
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Ledgered(models.Model):
+    """Mixin for rows whose state is anchored in the ledger.
+
+    Every write to such a row appends an entry whose ``digests["row"]`` is ``ledger_digest()``; verify
+    recomputes it from the row and compares it with the latest entry for the row's subject.
+    """
+
+    ledger_kind: ClassVar[str] = ""
+    ledger_exclude: ClassVar[frozenset[str]] = frozenset()
+
+    class Meta:
+        abstract = True
+
+    def ledger_subject(self) -> str:
+        return f"{self.ledger_kind}:{self.pk}"
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        snapshot: dict[str, Any] = {}
+        for field in self._meta.concrete_fields:
+            if field.attname in self.ledger_exclude or field.name in self.ledger_exclude:
+                continue
+            snapshot[field.attname] = _json_value(getattr(self, field.attname))
+        return snapshot
+
+    def ledger_digest(self) -> str:
+        return sha256_hex(rfc8785.dumps(self.ledger_snapshot()))

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from quancheng.api import api
+
+admin.site.site_header = "全程 · 行政执法全过程记录系统"
+admin.site.site_title = "全程管理后台"
+admin.site.index_title = "后台管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]

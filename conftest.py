@@ -45,15 +45,30 @@ def other_agency(db) -> Agency:
     )
 
 
-def _officer(agency: Agency, unit: Unit | None, username: str, full_name: str, cert_no: str,
-             roles: tuple[Role, ...] = (Role.OFFICER,)) -> User:
+def _officer(
+    agency: Agency,
+    unit: Unit | None,
+    username: str,
+    full_name: str,
+    cert_no: str,
+    roles: tuple[Role, ...] = (Role.OFFICER,),
+) -> User:
     user = accounts.user_create(
-        actor=None, username=username, full_name=full_name, agency=agency, unit=unit, password="pw-" + username,
+        actor=None,
+        username=username,
+        full_name=full_name,
+        agency=agency,
+        unit=unit,
+        password="pw-" + username,
         roles=roles,
     )
     today = date.today()
     accounts.certificate_issue(
-        actor=None, holder=user, number=cert_no, issuer="示例市人民政府", valid_from=today - timedelta(days=365),
+        actor=None,
+        holder=user,
+        number=cert_no,
+        issuer="示例市人民政府",
+        valid_from=today - timedelta(days=365),
         valid_to=today + timedelta(days=365),
     )
     return user
@@ -71,26 +86,30 @@ def lisi(agency: Agency, unit: Unit) -> User:
 
 @pytest.fixture
 def reviewer(agency: Agency, unit: Unit) -> User:
-    return accounts.user_create(actor=None, username="reviewer", full_name="王法审", agency=agency, unit=unit,
-                                roles=(Role.LEGAL_REVIEWER,))
+    return accounts.user_create(
+        actor=None, username="reviewer", full_name="王法审", agency=agency, unit=unit, roles=(Role.LEGAL_REVIEWER,)
+    )
 
 
 @pytest.fixture
 def unit_head(agency: Agency, unit: Unit) -> User:
-    return accounts.user_create(actor=None, username="unithead", full_name="赵科长", agency=agency, unit=unit,
-                                roles=(Role.UNIT_HEAD,))
+    return accounts.user_create(
+        actor=None, username="unithead", full_name="赵科长", agency=agency, unit=unit, roles=(Role.UNIT_HEAD,)
+    )
 
 
 @pytest.fixture
 def principal_head(agency: Agency) -> User:
-    return accounts.user_create(actor=None, username="principal", full_name="钱局长", agency=agency,
-                                roles=(Role.PRINCIPAL_HEAD,))
+    return accounts.user_create(
+        actor=None, username="principal", full_name="钱局长", agency=agency, roles=(Role.PRINCIPAL_HEAD,)
+    )
 
 
 @pytest.fixture
 def supervisor(supervising_agency: Agency) -> User:
-    return accounts.user_create(actor=None, username="supervisor", full_name="孙监督", agency=supervising_agency,
-                                roles=(Role.SUPERVISOR,))
+    return accounts.user_create(
+        actor=None, username="supervisor", full_name="孙监督", agency=supervising_agency, roles=(Role.SUPERVISOR,)
+    )
 
 
 @pytest.fixture

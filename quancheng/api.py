@@ -6,14 +6,16 @@ from quancheng.accounts.api import router as accounts_router
 from quancheng.accounts.auth import ActiveSessionAuth, ApiTokenAuth
 from quancheng.cases.api import router as cases_router
 from quancheng.core.api import install_error_handlers
+from quancheng.evidence.api import case_router as evidence_case_router
 from quancheng.evidence.api import router as evidence_router
 from quancheng.ledger.api import router as ledger_router
+from quancheng.records.api import case_router as records_case_router
 from quancheng.records.api import router as records_router
 
 api = NinjaAPI(
     title="全程 Quancheng API",
     version="1",
-    description="行政执法全过程记录系统 JSON API。错误统一返回 {\"code\", \"message\"}。",
+    description='行政执法全过程记录系统 JSON API。错误统一返回 {"code", "message"}。',
     urls_namespace="api-v1",
     auth=[ApiTokenAuth(), ActiveSessionAuth()],
 )
@@ -21,6 +23,8 @@ install_error_handlers(api)
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/cases", cases_router)
+api.add_router("/cases", records_case_router)
 api.add_router("/records", records_router)
+api.add_router("/cases", evidence_case_router)
 api.add_router("/media", evidence_router)
 api.add_router("/ledger", ledger_router)

@@ -74,9 +74,7 @@ class Party(Ledgered):
     class Meta:
         verbose_name = "当事人"
         verbose_name_plural = "当事人"
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "id_number"], name="party_unique_id_per_agency")
-        ]
+        constraints = [models.UniqueConstraint(fields=["agency", "id_number"], name="party_unique_id_per_agency")]
 
     def __str__(self) -> str:
         return self.name

@@ -11,8 +11,9 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from .errors import DEFAULT_MESSAGES, DomainError, ErrorCode, status_for
 
 
-def error_response(api: NinjaAPI, request: HttpRequest, code: ErrorCode, message: str | None = None,
-                   **extra: Any) -> HttpResponse:
+def error_response(
+    api: NinjaAPI, request: HttpRequest, code: ErrorCode, message: str | None = None, **extra: Any
+) -> HttpResponse:
     body = {"code": str(code), "message": message or DEFAULT_MESSAGES[code], **extra}
     return api.create_response(request, body, status=status_for(code))
 
@@ -32,11 +33,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        errors = [
-            {k: v for k, v in err.items() if k in {"loc", "msg", "type"}} for err in exc.errors
-        ]
-        return error_response(api, request, ErrorCode.VALIDATION_ERROR, _validation_message(errors),
-                              errors=errors)
+        errors = [{k: v for k, v in err.items() if k in {"loc", "msg", "type"}} for err in exc.errors]
+        return error_response(api, request, ErrorCode.VALIDATION_ERROR, _validation_message(errors), errors=errors)
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -52,8 +50,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        by_status = {401: ErrorCode.UNAUTHENTICATED, 403: ErrorCode.PERMISSION_DENIED, 404: ErrorCode.NOT_FOUND,
-                     413: ErrorCode.UPLOAD_TOO_LARGE}
+        by_status = {
+            401: ErrorCode.UNAUTHENTICATED,
+            403: ErrorCode.PERMISSION_DENIED,
+            404: ErrorCode.NOT_FOUND,
+            413: ErrorCode.UPLOAD_TOO_LARGE,
+        }
         code = by_status.get(exc.status_code, ErrorCode.VALIDATION_ERROR)
-        return api.create_response(request, {"code": str(code), "message": str(exc.message) or
-                                             DEFAULT_MESSAGES[code]}, status=exc.status_code)
+        return api.create_response(
+            request, {"code": str(code), "message": str(exc.message) or DEFAULT_MESSAGES[code]}, status=exc.status_code
+        )

@@ -80,7 +80,11 @@ class MediaObject(Ledgered):
         Device, verbose_name="采集设备", null=True, blank=True, on_delete=models.PROTECT, related_name="media_objects"
     )
     officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="拍摄人员", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="拍摄人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     uploaded_by = models.ForeignKey(

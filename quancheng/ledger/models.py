@@ -54,7 +54,8 @@ class LedgerEntryQuerySet(models.QuerySet):
 
 class LedgerEntry(models.Model):
     index = models.BigIntegerField("序号", primary_key=True)
-    action = models.CharField("动作", max_length=64, choices=LedgerAction.choices)
+    # No ``choices`` here: the vocabulary grows with the domain, and the column needs no migration for it.
+    action = models.CharField("动作", max_length=64)
     actor = models.CharField("操作者", max_length=64)
     subject = models.CharField("对象", max_length=128, db_index=True)
     at = models.CharField("时间", max_length=40)

@@ -125,9 +125,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": database_from_url(
-        env_str("QUANCHENG_DATABASE_URL", f"sqlite:///{DATA_DIR / 'quancheng.sqlite3'}")
-    )
+    "default": database_from_url(env_str("QUANCHENG_DATABASE_URL", f"sqlite:///{DATA_DIR / 'quancheng.sqlite3'}"))
 }
 
 AUTH_USER_MODEL = "accounts.User"

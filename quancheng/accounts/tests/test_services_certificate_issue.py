@@ -14,8 +14,14 @@ def test_certificate_issue_records_state_and_ledger_entry(zhangsan, ledger_size)
     before = ledger_size()
     today = date.today()
     # when
-    cert = services.certificate_issue(actor=None, holder=zhangsan, number="SJ-9", issuer="示例市人民政府",
-                                      valid_from=today, valid_to=today + timedelta(days=10))
+    cert = services.certificate_issue(
+        actor=None,
+        holder=zhangsan,
+        number="SJ-9",
+        issuer="示例市人民政府",
+        valid_from=today,
+        valid_to=today + timedelta(days=10),
+    )
     # then
     assert cert.is_valid_on(today)
     assert not cert.is_valid_on(today + timedelta(days=11))
@@ -29,8 +35,14 @@ def test_certificate_with_inverted_validity_is_refused_and_nothing_written(zhang
     before = ledger_size()
     today = date.today()
     with pytest.raises(DomainError) as err:
-        services.certificate_issue(actor=None, holder=zhangsan, number="SJ-10", issuer="x",
-                                   valid_from=today, valid_to=today - timedelta(days=1))
+        services.certificate_issue(
+            actor=None,
+            holder=zhangsan,
+            number="SJ-10",
+            issuer="x",
+            valid_from=today,
+            valid_to=today - timedelta(days=1),
+        )
     assert err.value.code == ErrorCode.VALIDATION_ERROR
     assert ledger_size() == before
 

@@ -95,7 +95,7 @@ class User(AbstractUser, Ledgered):
     def role_set(self) -> frozenset[str]:
         cached = getattr(self, "_role_cache", None)
         if cached is None:
-            cached = frozenset(self.role_assignments.values_list("role", flat=True))
+            cached = frozenset(self.role_assignments.filter(revoked_at__isnull=True).values_list("role", flat=True))
             self._role_cache = cached
         return cached
 
@@ -109,11 +109,17 @@ class RoleAssignment(Ledgered):
     user = models.ForeignKey(User, verbose_name="人员", on_delete=models.PROTECT, related_name="role_assignments")
     role = models.CharField("角色", max_length=32, choices=Role.choices)
     granted_at = models.DateTimeField("授予时间", default=timezone.now)
+    # A revoked role stays on file (nothing is deleted); only one active grant per role.
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "角色"
         verbose_name_plural = "角色"
-        constraints = [models.UniqueConstraint(fields=["user", "role"], name="role_unique_per_user")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=models.Q(revoked_at__isnull=True), name="role_unique_active_per_user"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"

@@ -101,6 +101,40 @@ def role_grant(*, actor: User | None, user: User, role: Role | str) -> RoleAssig
 
 
 @transaction.atomic
+def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> RoleAssignment:
+    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.revoked_at is None:
+        assignment.revoked_at = timezone.now()
+        assignment.save(update_fields=["revoked_at"])
+        ledger_record(action=LedgerAction.ROLE_REVOKED, actor=actor, obj=assignment)
+    assignment.user._role_cache = None
+    return assignment
+
+
+_BACKOFFICE_ACTIONS: dict[type, LedgerAction] = {
+    Agency: LedgerAction.AGENCY_SAVED,
+    Unit: LedgerAction.UNIT_SAVED,
+    User: LedgerAction.USER_SAVED,
+    Certificate: LedgerAction.CERTIFICATE_SAVED,
+}
+
+
+@transaction.atomic
+def backoffice_save(*, actor: User | None, obj: Agency | Unit | User | Certificate) -> None:
+    """Save an agency, unit, person or certificate edited in the back office, and ledger the new state.
+
+    The admin forms have already validated the fields; this is the one place their changes are written.
+    """
+    action = _BACKOFFICE_ACTIONS.get(type(obj))
+    if action is None:
+        raise TypeError(f"backoffice_save does not handle {type(obj).__name__}")
+    if isinstance(obj, Certificate) and obj.valid_to < obj.valid_from:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "执法证有效期止不能早于有效期起")
+    obj.save()
+    ledger_record(action=action, actor=actor, obj=obj)
+
+
+@transaction.atomic
 def certificate_issue(
     *,
     actor: User | None,

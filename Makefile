@@ -1,0 +1,41 @@
+# 全程 Quancheng — the two commands: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test test-sqlite test-postgres lint venv system-deps clean-demo
+
+$(BIN)/quancheng: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(BIN)/quancheng
+
+venv: $(BIN)/quancheng
+
+## make demo: embedded SQLite under var/, demo agency and cases, production server; safe to run again.
+demo: venv
+	$(BIN)/quancheng migrate --noinput -v0
+	$(BIN)/quancheng demo
+	$(BIN)/quancheng serve --host $(HOST) --port $(PORT)
+
+## make test: lint, then the whole suite on SQLite and again on PostgreSQL.
+test: venv system-deps lint test-sqlite test-postgres
+
+system-deps:
+	./scripts/ensure-system-deps.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sqlite: venv
+	QUANCHENG_TEST_DB=sqlite $(BIN)/pytest -q
+
+test-postgres: venv system-deps
+	QUANCHENG_TEST_DB=postgres $(BIN)/pytest -q
+
+clean-demo:
+	rm -rf var/

@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from quancheng.accounts.api import router as accounts_router
 from quancheng.accounts.auth import ActiveSessionAuth, ApiTokenAuth
+from quancheng.cases.api import parties_router
 from quancheng.cases.api import router as cases_router
 from quancheng.core.api import install_error_handlers
 from quancheng.evidence.api import case_router as evidence_case_router
@@ -23,6 +24,7 @@ install_error_handlers(api)
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/cases", cases_router)
+api.add_router("/parties", parties_router)
 api.add_router("/cases", records_case_router)
 api.add_router("/records", records_router)
 api.add_router("/cases", evidence_case_router)

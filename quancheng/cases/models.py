@@ -86,6 +86,10 @@ class Case(Ledgered):
     agency = models.ForeignKey(Agency, verbose_name="执法机关", on_delete=models.PROTECT, related_name="cases")
     unit = models.ForeignKey(Unit, verbose_name="承办机构", on_delete=models.PROTECT, related_name="cases")
     number = models.CharField("案件编号", max_length=64, unique=True)
+    # The two parts of ``number`` that the per-agency sequence hands out; kept as integers so that
+    # uniqueness and gap-freeness are database facts, not string parsing.
+    sequence_year = models.IntegerField("编号年度")
+    sequence_no = models.IntegerField("编号序号")
     title = models.CharField("案由", max_length=256)
     act_type = models.CharField("执法行为类型", max_length=16, choices=ActType.choices)
     source = models.CharField("案件来源", max_length=16, choices=CaseSource.choices)
@@ -98,6 +102,8 @@ class Case(Ledgered):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
     )
+    # Every handler ever assigned, including removed ones (CaseHandler.removed_at): the assignment history is
+    # kept. For the current handlers use ``cases.selectors.case_current_handler_links(case)``.
     handlers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="CaseHandler", related_name="handled_cases", verbose_name="承办人"
     )
@@ -106,7 +112,12 @@ class Case(Ledgered):
     class Meta:
         verbose_name = "案件"
         verbose_name_plural = "案件"
-        ordering = ["-opened_at"]
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "sequence_year", "sequence_no"], name="case_unique_sequence_per_agency"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -117,40 +128,63 @@ class Case(Ledgered):
 
 
 class CaseHandler(Ledgered):
+    """One assignment of an officer to a case. Removal stamps ``removed_at``; the row stays (who handled when)."""
+
     ledger_kind = "case_handler"
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="handler_links")
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="handler_links")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="承办人", on_delete=models.PROTECT)
     is_lead = models.BooleanField("主办人", default=False)
     assigned_at = models.DateTimeField("指定时间", default=timezone.now)
+    removed_at = models.DateTimeField("撤回时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "承办人"
         verbose_name_plural = "承办人"
-        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_handler_unique")]
+        ordering = ["assigned_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "user"], condition=models.Q(removed_at__isnull=True), name="case_handler_unique_active"
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(removed_at__isnull=True, is_lead=True),
+                name="case_handler_one_active_lead",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}{'(主办)' if self.is_lead else ''}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.removed_at is None
 
 
 class CaseParty(Ledgered):
     ledger_kind = "case_party"
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="party_links")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="case_links")
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="party_links")
+    party = models.ForeignKey(Party, verbose_name="当事人", on_delete=models.PROTECT, related_name="case_links")
     added_at = models.DateTimeField("添加时间", default=timezone.now)
 
     class Meta:
         verbose_name = "案件当事人"
         verbose_name_plural = "案件当事人"
+        ordering = ["added_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["case", "party"], name="case_party_unique")]
 
 
 class CaseNumberSequence(models.Model):
     """Per-agency, per-year counter behind case numbers; locked while a number is taken."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    year = models.IntegerField()
-    last_value = models.IntegerField(default=0)
+    agency = models.ForeignKey(Agency, verbose_name="执法机关", on_delete=models.PROTECT, related_name="+")
+    year = models.IntegerField("年度")
+    last_value = models.IntegerField("已用序号", default=0)
 
     class Meta:
+        verbose_name = "案件编号序列"
+        verbose_name_plural = "案件编号序列"
         constraints = [models.UniqueConstraint(fields=["agency", "year"], name="case_sequence_unique")]
 
     def __str__(self) -> str:
@@ -162,7 +196,7 @@ class StageChange(Ledgered):
 
     ledger_kind = "stage_change"
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="stage_changes")
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="stage_changes")
     from_stage = models.CharField("原环节", max_length=32, choices=Stage.choices)
     to_stage = models.CharField("新环节", max_length=32, choices=Stage.choices)
     changed_at = models.DateTimeField("时间", default=timezone.now)
@@ -172,4 +206,7 @@ class StageChange(Ledgered):
     class Meta:
         verbose_name = "环节变更"
         verbose_name_plural = "环节变更"
-        ordering = ["changed_at"]
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"

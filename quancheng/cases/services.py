@@ -1,0 +1,344 @@
+"""Writes for parties and cases; each appends to the ledger in its own transaction.
+
+Lock order, to keep concurrent writers from deadlocking: the case number sequence or the case row first,
+then (inside ``ledger_record``) the ledger head, always last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from quancheng.accounts import policies
+from quancheng.accounts.models import Agency, Certificate, Role, Unit, User
+from quancheng.core.errors import DomainError, ErrorCode
+from quancheng.ledger.models import LedgerAction
+from quancheng.ledger.services import ledger_record
+
+from . import identifiers, workflow
+from .models import (
+    ActType,
+    Case,
+    CaseHandler,
+    CaseNumberSequence,
+    CaseParty,
+    CaseSource,
+    Party,
+    PartyKind,
+    Procedure,
+    Stage,
+    StageChange,
+)
+
+# Case numbers, certificate validity and the birth-date check all use the agency's local calendar day.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+# Field lengths mirrored from the models so bad input is a 422 with a message, not a database error.
+PARTY_NAME_MAX = Party._meta.get_field("name").max_length
+CASE_TITLE_MAX = Case._meta.get_field("title").max_length
+
+
+def local_today(moment: datetime | None = None) -> date:
+    return timezone.localtime(moment or timezone.now(), LOCAL_TZ).date()
+
+
+def format_case_number(prefix: str, year: int, number: int) -> str:
+    """示市监立〔2026〕12号 — the agency's prefix, the year in 六角括号, the sequence number."""
+    return f"{prefix}〔{year}〕{number}号"
+
+
+def _require(condition: bool, code: ErrorCode, message: str | None = None) -> None:
+    if not condition:
+        raise DomainError(code, message)
+
+
+def _clean_text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, f"{field}不能为空")
+    if max_length and len(text) > max_length:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, f"{field}不能超过{max_length}个字符")
+    return text
+
+
+# --- parties -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def party_create(
+    *,
+    actor: User,
+    agency: Agency,
+    kind: PartyKind | str,
+    name: str,
+    id_number: str,
+    legal_representative: str = "",
+    address: str = "",
+    contact: str = "",
+) -> Party:
+    """Register a party (GEN-11) with a checked 身份证号码 (person) or 统一社会信用代码 (organisation)."""
+    _require(policies.can_open_case(actor, agency.pk), ErrorCode.PERMISSION_DENIED, "只有本机关执法人员可以登记当事人")
+    if kind not in PartyKind.values:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, f"未知的当事人类型:{kind}")
+    kind = PartyKind(kind)
+    name = _clean_text(name, field="姓名或名称", max_length=PARTY_NAME_MAX, required=True)
+    legal_representative = _clean_text(
+        legal_representative,
+        field="法定代表人或负责人",
+        max_length=Party._meta.get_field("legal_representative").max_length,
+    )
+    address = _clean_text(address, field="地址", max_length=Party._meta.get_field("address").max_length)
+    contact = _clean_text(contact, field="联系方式", max_length=Party._meta.get_field("contact").max_length)
+    if kind == PartyKind.PERSON:
+        id_number = identifiers.normalise_id_number(id_number, today=local_today())
+    else:
+        id_number = identifiers.normalise_uscc(id_number)
+        # GEN-11: an organisation is recorded with its 法定代表人或负责人.
+        _require(bool(legal_representative), ErrorCode.VALIDATION_ERROR, "法人或其他组织须填写法定代表人或负责人")
+    if Party.objects.filter(agency=agency, id_number=id_number).exists():
+        raise DomainError(ErrorCode.DUPLICATE, "该身份证号码或统一社会信用代码的当事人已登记")
+    try:
+        with transaction.atomic():
+            party = Party.objects.create(
+                agency=agency,
+                kind=kind,
+                name=name,
+                id_number=id_number,
+                legal_representative=legal_representative,
+                address=address,
+                contact=contact,
+                created_by=actor,
+            )
+    except IntegrityError as exc:  # a concurrent registration of the same number won the race
+        raise DomainError(ErrorCode.DUPLICATE, "该身份证号码或统一社会信用代码的当事人已登记") from exc
+    ledger_record(action=LedgerAction.PARTY_CREATED, actor=actor, obj=party)
+    return party
+
+
+# --- cases -------------------------------------------------------------------------------------------
+
+
+def _next_case_number(agency: Agency, year: int) -> int:
+    """Take the next number of the agency's sequence for ``year``; the row stays locked until commit.
+
+    A rolled-back case rolls its number back too, so numbers are gap-free as well as unique.
+    """
+    try:
+        sequence = CaseNumberSequence.objects.select_for_update().get(agency=agency, year=year)
+    except CaseNumberSequence.DoesNotExist:
+        try:
+            with transaction.atomic():
+                CaseNumberSequence.objects.create(agency=agency, year=year, last_value=0)
+        except IntegrityError:
+            pass  # another writer created this year's sequence first; lock theirs
+        sequence = CaseNumberSequence.objects.select_for_update().get(agency=agency, year=year)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return sequence.last_value
+
+
+def _handler_snapshots(users: Sequence[User], day: date) -> tuple[workflow.HandlerSnapshot, ...]:
+    """STAFF-01 input: for each user, whether any of their certificates is valid on ``day``."""
+    ids = [u.pk for u in users]
+    certified: set[int] = set()
+    for cert in Certificate.objects.filter(holder_id__in=ids, revoked=False):
+        if cert.is_valid_on(day):
+            certified.add(cert.holder_id)
+    return tuple(
+        workflow.HandlerSnapshot(user_id=u.pk, name=u.display_name, has_valid_certificate=u.pk in certified)
+        for u in users
+    )
+
+
+def _current_handler_links(case: Case) -> list[CaseHandler]:
+    return list(case.handler_links.filter(removed_at__isnull=True).select_related("user").order_by("assigned_at", "pk"))
+
+
+def _snapshot(case: Case, day: date) -> workflow.CaseSnapshot:
+    users = [link.user for link in _current_handler_links(case)]
+    return workflow.CaseSnapshot(
+        stage=case.stage,
+        procedure=case.procedure,
+        handlers=_handler_snapshots(users, day),
+        archived=case.is_archived,
+    )
+
+
+def _check_handlers(agency: Agency, handlers: Sequence[User]) -> list[User]:
+    """Handlers are distinct, active officers of the case's own agency."""
+    seen: set[int] = set()
+    unique: list[User] = []
+    for user in handlers:
+        if user.pk in seen:
+            raise DomainError(ErrorCode.VALIDATION_ERROR, f"承办人“{user.display_name}”重复")
+        seen.add(user.pk)
+        if not (user.is_active and user.agency_id == agency.pk and user.has_role(Role.OFFICER)):
+            raise DomainError(ErrorCode.VALIDATION_ERROR, f"“{user.display_name}”不是本机关的执法人员,不能担任承办人")
+        unique.append(user)
+    return unique
+
+
+def _check_party_for(agency: Agency, party: Party) -> None:
+    if party.agency_id != agency.pk:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, f"当事人“{party.name}”不是本机关登记的当事人")
+
+
+def _lock_case(case: Case) -> Case:
+    """Lock the case row and re-read it: checks run against the committed state, not a stale object."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _require_can_write(actor: User, case: Case) -> None:
+    if not policies.can_work_in_agency(actor, case.agency_id):
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "只有本机关人员可以办理本机关的案件")
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor: User,
+    agency: Agency,
+    unit: Unit,
+    title: str,
+    act_type: ActType | str,
+    source: CaseSource | str,
+    procedure: Procedure | str,
+    summary: str = "",
+    occurred_at: datetime | None = None,
+    occurred_place: str = "",
+    handlers: Sequence[User] = (),
+    parties: Sequence[Party] = (),
+) -> Case:
+    """Open a case in 程序启动 with the next number of the agency's sequence for the local year.
+
+    The first handler given is the lead (主办人).
+    """
+    _require(policies.can_open_case(actor, agency.pk), ErrorCode.PERMISSION_DENIED, "只有本机关执法人员可以登记案件")
+    _require(unit.agency_id == agency.pk, ErrorCode.VALIDATION_ERROR, "承办机构不属于该机关")
+    # GEN-01: every case carries one of the covered act types.
+    _require(act_type in ActType.values, ErrorCode.VALIDATION_ERROR, f"未知的执法行为类型:{act_type}")
+    _require(source in CaseSource.values, ErrorCode.VALIDATION_ERROR, f"未知的案件来源:{source}")
+    _require(procedure in Procedure.values, ErrorCode.VALIDATION_ERROR, f"未知的程序类型:{procedure}")
+    title = _clean_text(title, field="案由", max_length=CASE_TITLE_MAX, required=True)
+    occurred_place = _clean_text(
+        occurred_place, field="案发地点", max_length=Case._meta.get_field("occurred_place").max_length
+    )
+    summary = (summary or "").strip()
+    now = timezone.now()
+    if occurred_at is not None:
+        if timezone.is_naive(occurred_at):
+            occurred_at = timezone.make_aware(occurred_at, LOCAL_TZ)
+        _require(occurred_at <= now, ErrorCode.VALIDATION_ERROR, "案发时间不能晚于当前时间")
+    handlers = _check_handlers(agency, handlers)
+    party_ids: set[int] = set()
+    for party in parties:
+        _check_party_for(agency, party)
+        _require(party.pk not in party_ids, ErrorCode.VALIDATION_ERROR, f"当事人“{party.name}”重复")
+        party_ids.add(party.pk)
+
+    year = local_today(now).year
+    number = _next_case_number(agency, year)
+    case = Case.objects.create(
+        agency=agency,
+        unit=unit,
+        number=format_case_number(agency.case_number_prefix, year, number),
+        sequence_year=year,
+        sequence_no=number,
+        title=title,
+        act_type=ActType(act_type),
+        source=CaseSource(source),
+        procedure=Procedure(procedure),
+        stage=Stage.PROGRAM_START,
+        summary=summary,
+        occurred_at=occurred_at,
+        occurred_place=occurred_place,
+        opened_at=now,
+        opened_by=actor,
+    )
+    ledger_record(action=LedgerAction.CASE_OPENED, actor=actor, obj=case)
+    for position, user in enumerate(handlers):
+        link = CaseHandler.objects.create(case=case, user=user, is_lead=position == 0, assigned_at=now)
+        ledger_record(action=LedgerAction.CASE_HANDLERS_SET, actor=actor, obj=link)
+    for party in parties:
+        party_link = CaseParty.objects.create(case=case, party=party, added_at=now)
+        ledger_record(action=LedgerAction.CASE_PARTY_ADDED, actor=actor, obj=party_link)
+    return case
+
+
+@transaction.atomic
+def case_set_handlers(*, actor: User, case: Case, handlers: Sequence[User], lead: User) -> Case:
+    """Make ``handlers`` the case's current handlers with ``lead`` as 主办人.
+
+    Handlers no longer listed are stamped removed (the assignment stays on file); each row created or
+    changed gets its own ledger entry. While the case is in investigation, STAFF-01 must still hold after.
+    """
+    _require_can_write(actor, case)
+    case = _lock_case(case)
+    _require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    handlers = _check_handlers(case.agency, handlers)
+    _require(any(u.pk == lead.pk for u in handlers), ErrorCode.VALIDATION_ERROR, "主办人须为所指定的承办人之一")
+    now = timezone.now()
+    workflow.check_handler_change(_snapshot(case, local_today(now)), _handler_snapshots(handlers, local_today(now)))
+
+    wanted = {u.pk: u for u in handlers}
+    current = {link.user_id: link for link in _current_handler_links(case)}
+    changed: list[CaseHandler] = []
+    # Removals and lead demotions first, so the "one active lead" constraint never sees two leads.
+    for user_id, link in current.items():
+        if user_id not in wanted:
+            link.removed_at = now
+            link.save(update_fields=["removed_at"])
+            changed.append(link)
+        elif link.is_lead and user_id != lead.pk:
+            link.is_lead = False
+            link.save(update_fields=["is_lead"])
+            changed.append(link)
+    for user_id, user in wanted.items():
+        link = current.get(user_id)
+        if link is None:
+            changed.append(
+                CaseHandler.objects.create(case=case, user=user, is_lead=user_id == lead.pk, assigned_at=now)
+            )
+        elif user_id == lead.pk and not link.is_lead:
+            link.is_lead = True
+            link.save(update_fields=["is_lead"])
+            changed.append(link)
+    for link in changed:
+        ledger_record(action=LedgerAction.CASE_HANDLERS_SET, actor=actor, obj=link)
+    return case
+
+
+@transaction.atomic
+def case_add_party(*, actor: User, case: Case, party: Party) -> CaseParty:
+    _require_can_write(actor, case)
+    case = _lock_case(case)
+    _require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    _check_party_for(case.agency, party)
+    if CaseParty.objects.filter(case=case, party=party).exists():
+        raise DomainError(ErrorCode.DUPLICATE, f"当事人“{party.name}”已在本案中")
+    link = CaseParty.objects.create(case=case, party=party)
+    ledger_record(action=LedgerAction.CASE_PARTY_ADDED, actor=actor, obj=link)
+    return link
+
+
+@transaction.atomic
+def case_advance_stage(*, actor: User, case: Case, to_stage: Stage | str, note: str = "") -> StageChange:
+    """Move the case to ``to_stage`` if the lifecycle table (GEN-02) and STAFF-01 allow it on today's date."""
+    _require_can_write(actor, case)
+    case = _lock_case(case)
+    note = _clean_text(note, field="说明", max_length=StageChange._meta.get_field("note").max_length)
+    now = timezone.now()
+    workflow.check_transition(_snapshot(case, local_today(now)), to_stage)
+
+    change = StageChange.objects.create(
+        case=case, from_stage=case.stage, to_stage=Stage(to_stage), changed_at=now, changed_by=actor, note=note
+    )
+    case.stage = Stage(to_stage)
+    case.save(update_fields=["stage"])
+    ledger_record(action=LedgerAction.CASE_STAGE_CHANGED, actor=actor, obj=change)
+    ledger_record(action=LedgerAction.CASE_STAGE_CHANGED, actor=actor, obj=case)
+    return change

@@ -1,0 +1,112 @@
+"""Fixtures for the cases app: parties and a case factory, on top of the suite's personas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from quancheng.accounts import services as accounts
+from quancheng.accounts.models import Agency, Role, Unit, User
+from quancheng.cases import services
+from quancheng.cases.models import ActType, Case, CaseSource, Party, PartyKind, Procedure, Stage
+
+from .helpers import VALID_ID_NUMBER, VALID_USCC
+
+
+@pytest.fixture
+def person(zhangsan: User, agency: Agency) -> Party:
+    return services.party_create(
+        actor=zhangsan, agency=agency, kind=PartyKind.PERSON, name="刘某", id_number=VALID_ID_NUMBER
+    )
+
+
+@pytest.fixture
+def company(zhangsan: User, agency: Agency) -> Party:
+    return services.party_create(
+        actor=zhangsan,
+        agency=agency,
+        kind=PartyKind.ORGANISATION,
+        name="示例市某食品有限公司",
+        id_number=VALID_USCC,
+        legal_representative="陈某",
+        address="示例市某区某路1号",
+        contact="0531-12345678",
+    )
+
+
+@pytest.fixture
+def open_case(agency: Agency, unit: Unit, zhangsan: User) -> Callable[..., Case]:
+    """``open_case(**overrides)`` → a general-procedure penalty case opened by 张三."""
+
+    def make(**overrides: Any) -> Case:
+        kwargs: dict[str, Any] = {
+            "actor": zhangsan,
+            "agency": agency,
+            "unit": unit,
+            "title": "涉嫌销售过期食品案",
+            "act_type": ActType.PENALTY,
+            "source": CaseSource.INSPECTION,
+            "procedure": Procedure.GENERAL,
+        }
+        kwargs.update(overrides)
+        return services.case_open(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_officer(agency: Agency, unit: Unit) -> Callable[..., User]:
+    """``make_officer(username, full_name, valid_from=..., valid_to=...)`` → an officer of the agency with one
+    certificate (none when ``valid_from`` is None); dates are relative to the local (Asia/Shanghai) day."""
+
+    def make(username: str, full_name: str, *, valid_from: int | None = -365, valid_to: int = 365) -> User:
+        user = accounts.user_create(
+            actor=None, username=username, full_name=full_name, agency=agency, unit=unit, roles=(Role.OFFICER,)
+        )
+        if valid_from is not None:
+            today = services.local_today()
+            accounts.certificate_issue(
+                actor=None,
+                holder=user,
+                number=f"SJ-{username}",
+                issuer="示例市人民政府",
+                valid_from=today + timedelta(days=valid_from),
+                valid_to=today + timedelta(days=valid_to),
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staffed_case(open_case: Callable[..., Case], zhangsan: User, lisi: User) -> Case:
+    """A general-procedure case handled by 张三 (lead) and 李四, both with valid certificates."""
+    return open_case(handlers=[zhangsan, lisi])
+
+
+@pytest.fixture
+def advance(zhangsan: User) -> Callable[..., Case]:
+    """``advance(case, stage, ...)`` moves the case through the given stages as 张三; returns it re-read."""
+
+    def move(case: Case, *stages: Stage) -> Case:
+        for stage in stages:
+            services.case_advance_stage(actor=zhangsan, case=case, to_stage=stage)
+        return Case.objects.get(pk=case.pk)
+
+    return move
+
+
+ALL_STAGES_AFTER_START = (
+    Stage.INVESTIGATION_EVIDENCE,
+    Stage.REVIEW_DECISION,
+    Stage.SERVICE_EXECUTION,
+    Stage.ARCHIVE,
+)
+
+
+@pytest.fixture
+def archived_case(staffed_case: Case, advance: Callable[..., Case]) -> Case:
+    return advance(staffed_case, *ALL_STAGES_AFTER_START)

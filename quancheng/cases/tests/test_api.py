@@ -1,0 +1,359 @@
+"""The cases API: happy paths, and bad input answered 4xx with {code, message} while nothing is written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from quancheng.accounts import services as accounts
+from quancheng.cases import services
+from quancheng.cases.models import Case, Stage
+from quancheng.ledger.models import LedgerAction, LedgerEntry
+
+BASE = "/api/v1/cases"
+
+
+def post(client, path: str, body: object, method: str = "post"):
+    return getattr(client, method)(path, data=json.dumps(body), content_type="application/json")
+
+
+@pytest.fixture
+def case_body(zhangsan, lisi, company) -> dict:
+    return {
+        "title": "涉嫌销售过期食品案",
+        "act_type": "penalty",
+        "source": "inspection",
+        "procedure": "general",
+        "summary": "现场检查发现货架上有超过保质期的食品",
+        "occurred_at": "2026-01-05T10:30:00+08:00",
+        "occurred_place": "示例市某超市",
+        "handler_ids": [zhangsan.pk, lisi.pk],
+        "party_ids": [company.pk],
+    }
+
+
+def test_officer_opens_a_case(api_client, zhangsan, lisi, company, case_body, ledger_size) -> None:
+    # given
+    client = api_client(zhangsan)
+    before = ledger_size()
+    year = services.local_today().year
+    # when
+    response = post(client, BASE, case_body)
+    # then
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["number"] == f"示市监立〔{year}〕1号"
+    assert body["stage"] == "program_start" and body["stage_label"] == "程序启动"
+    assert body["act_type_label"] == "行政处罚"
+    assert body["unit_id"] == zhangsan.unit_id
+    assert [(h["user_id"], h["is_lead"]) for h in body["handlers"]] == [(zhangsan.pk, True), (lisi.pk, False)]
+    assert [p["party_id"] for p in body["parties"]] == [company.pk]
+    assert body["next_stages"] == ["investigation_evidence"]
+    case = Case.objects.get(pk=body["id"])
+    assert ledger_size() == before + 4  # case, two handlers, one party
+    opened = LedgerEntry.objects.get(index=before)
+    assert (opened.action, opened.subject, opened.digests["row"]) == (
+        LedgerAction.CASE_OPENED,
+        f"case:{case.pk}",
+        case.ledger_digest(),
+    )
+
+
+def _bad_bodies(case_body: dict) -> list[tuple[str, dict | str]]:
+    def without(key: str) -> dict:
+        return {k: v for k, v in case_body.items() if k != key}
+
+    return [
+        ("missing title", without("title")),
+        ("missing act_type", without("act_type")),
+        ("unknown act_type", {**case_body, "act_type": "parking_ticket"}),  # GEN-01
+        ("unknown source", {**case_body, "source": "rumour"}),
+        ("unknown procedure", {**case_body, "procedure": "fast"}),
+        ("title of wrong type", {**case_body, "title": 12345}),
+        ("handler ids not a list", {**case_body, "handler_ids": "zhangsan"}),
+        ("handler id not a number", {**case_body, "handler_ids": ["abc"]}),
+        ("occurred_at not a time", {**case_body, "occurred_at": "yesterday"}),
+        ("title too long", {**case_body, "title": "案" * 300}),
+        ("blank title", {**case_body, "title": "   "}),
+        ("body not an object", [1, 2, 3]),
+        ("not JSON", "{not json"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(13))
+def test_bad_case_body_is_422_and_writes_nothing(api_client, zhangsan, case_body, ledger_size, index) -> None:
+    # given
+    label, body = _bad_bodies(case_body)[index]
+    client = api_client(zhangsan)
+    before = ledger_size()
+    # when
+    if isinstance(body, str):
+        response = client.post(BASE, data=body, content_type="application/json")
+    else:
+        response = post(client, BASE, body)
+    # then
+    assert response.status_code in (400, 422), (label, response.content)
+    payload = response.json()
+    assert payload["code"] == "validation_error", label
+    assert payload["message"]
+    assert ledger_size() == before
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ("outsider_handler", 422, "validation_error"),
+        ("foreign_unit", 422, "validation_error"),
+        ("foreign_party", 404, "not_found"),
+        ("missing_party", 404, "not_found"),
+    ],
+)
+def test_references_outside_the_agency_are_refused(
+    api_client, zhangsan, outsider, other_agency, case_body, ledger_size, change, status, code
+) -> None:
+    # given
+    if change == "outsider_handler":
+        case_body["handler_ids"] = [zhangsan.pk, outsider.pk]
+    elif change == "foreign_unit":
+        case_body["unit_id"] = accounts.unit_create(actor=None, agency=other_agency, name="稽查大队").pk
+    elif change == "foreign_party":
+        foreign = services.party_create(
+            actor=outsider, agency=other_agency, kind="person", name="外某", id_number="440524188001010014"
+        )
+        case_body["party_ids"] = [foreign.pk]
+    else:
+        case_body["party_ids"] = [999_999]
+    client = api_client(zhangsan)
+    before = ledger_size()
+    # when
+    response = post(client, BASE, case_body)
+    # then
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == code
+    assert ledger_size() == before
+
+
+@pytest.mark.parametrize("who", ["supervisor", "reviewer"])
+def test_non_officers_cannot_open_cases(request, api_client, case_body, ledger_size, who) -> None:
+    client = api_client(request.getfixturevalue(who))
+    before = ledger_size()
+    response = post(client, BASE, case_body)
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert ledger_size() == before
+
+
+def test_unauthenticated_request_is_401(db, client, ledger_size) -> None:
+    before = ledger_size()
+    response = client.post(BASE, data="{}", content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    assert ledger_size() == before
+
+
+def test_list_and_filter_by_stage(api_client, open_case, advance, zhangsan, lisi) -> None:
+    # given
+    first = open_case(handlers=[zhangsan, lisi])
+    second = open_case(title="涉嫌无照经营案")
+    advance(first, Stage.INVESTIGATION_EVIDENCE)
+    client = api_client(zhangsan)
+    # when
+    everything = client.get(BASE).json()
+    investigating = client.get(BASE, {"stage": "investigation_evidence"}).json()
+    searched = client.get(BASE, {"q": "无照"}).json()
+    # then
+    assert everything["count"] == 2
+    assert [c["id"] for c in everything["items"]] == [second.pk, first.pk]
+    assert [c["id"] for c in investigating["items"]] == [first.pk]
+    assert [c["id"] for c in searched["items"]] == [second.pk]
+
+
+def test_list_with_unknown_stage_is_422(api_client, zhangsan) -> None:
+    response = api_client(zhangsan).get(BASE, {"stage": "closed"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+def test_detail_of_own_case(api_client, staffed_case, zhangsan) -> None:
+    response = api_client(zhangsan).get(f"{BASE}/{staffed_case.pk}")
+    assert response.status_code == 200
+    assert response.json()["number"] == staffed_case.number
+
+
+@pytest.mark.parametrize("path", ["", "/handlers", "/parties", "/stage"])
+def test_another_agencys_case_is_404_for_every_path(
+    api_client, staffed_case, outsider, person, ledger_size, path
+) -> None:
+    # given
+    client = api_client(outsider)
+    before = ledger_size()
+    url = f"{BASE}/{staffed_case.pk}{path}"
+    # when
+    if path == "":
+        response = client.get(url)
+    elif path == "/handlers":
+        response = post(client, url, {"handler_ids": [outsider.pk], "lead_id": outsider.pk}, method="put")
+    elif path == "/parties":
+        response = post(client, url, {"party_id": person.pk})
+    else:
+        response = post(client, url, {"to_stage": "investigation_evidence"})
+    # then: indistinguishable from a case that does not exist
+    assert response.status_code == 404, response.content
+    assert response.json()["code"] == "not_found"
+    assert ledger_size() == before
+
+
+def test_supervisor_reads_but_cannot_write(api_client, staffed_case, supervisor, zhangsan, person, ledger_size) -> None:
+    # given: 示例市司法局's 监督人员 supervises 示例市市场监督管理局
+    client = api_client(supervisor)
+    before = ledger_size()
+    url = f"{BASE}/{staffed_case.pk}"
+    # when / then: reading works
+    assert client.get(url).status_code == 200
+    assert client.get(BASE).json()["count"] == 1
+    # and every write is forbidden, writing nothing
+    responses = [
+        post(client, f"{url}/handlers", {"handler_ids": [zhangsan.pk], "lead_id": zhangsan.pk}, method="put"),
+        post(client, f"{url}/parties", {"party_id": person.pk}),
+        post(client, f"{url}/stage", {"to_stage": "investigation_evidence"}),
+    ]
+    assert [r.status_code for r in responses] == [403, 403, 403]
+    assert {r.json()["code"] for r in responses} == {"permission_denied"}
+    assert ledger_size() == before
+    assert Case.objects.get(pk=staffed_case.pk).stage == Stage.PROGRAM_START
+
+
+def test_non_numeric_case_id_is_422(api_client, zhangsan) -> None:
+    response = api_client(zhangsan).get(f"{BASE}/abc")
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
+def test_set_handlers(api_client, open_case, zhangsan, lisi, ledger_size) -> None:
+    # given
+    case = open_case()
+    client = api_client(zhangsan)
+    before = ledger_size()
+    # when
+    response = post(
+        client, f"{BASE}/{case.pk}/handlers", {"handler_ids": [zhangsan.pk, lisi.pk], "lead_id": lisi.pk}, "put"
+    )
+    # then
+    assert response.status_code == 200, response.content
+    assert [(h["user_id"], h["is_lead"]) for h in response.json()["handlers"]] == [
+        (lisi.pk, True),
+        (zhangsan.pk, False),
+    ]
+    assert ledger_size() == before + 2
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"handler_ids": [], "lead_id": 1}, "validation_error"),
+        ({"handler_ids": ["x"], "lead_id": 1}, "validation_error"),
+        ({"handler_ids": [1]}, "validation_error"),
+        ("lead_not_listed", "validation_error"),
+        ("unknown_user", "validation_error"),
+    ],
+)
+def test_bad_handler_bodies_write_nothing(api_client, staffed_case, zhangsan, lisi, ledger_size, body, code) -> None:
+    if body == "lead_not_listed":
+        body = {"handler_ids": [zhangsan.pk], "lead_id": lisi.pk}
+    elif body == "unknown_user":
+        body = {"handler_ids": [zhangsan.pk, 999_999], "lead_id": zhangsan.pk}
+    client = api_client(zhangsan)
+    before = ledger_size()
+    response = post(client, f"{BASE}/{staffed_case.pk}/handlers", body, "put")
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == code
+    assert ledger_size() == before
+
+
+def test_add_party(api_client, staffed_case, zhangsan, person, ledger_size) -> None:
+    client = api_client(zhangsan)
+    before = ledger_size()
+    response = post(client, f"{BASE}/{staffed_case.pk}/parties", {"party_id": person.pk})
+    assert response.status_code == 201, response.content
+    assert [p["party_id"] for p in response.json()["parties"]] == [person.pk]
+    assert ledger_size() == before + 1
+    # and the same party again is a conflict
+    again = post(client, f"{BASE}/{staffed_case.pk}/parties", {"party_id": person.pk})
+    assert again.status_code == 409
+    assert again.json()["code"] == "duplicate"
+    assert ledger_size() == before + 1
+
+
+def test_staff_01_over_the_api(api_client, open_case, zhangsan, lisi, ledger_size) -> None:
+    """STAFF-01: refused with one certified handler (409, naming the rule), accepted once a second joins."""
+    # given
+    case = open_case(handlers=[zhangsan])
+    client = api_client(zhangsan)
+    before = ledger_size()
+    stage_url = f"{BASE}/{case.pk}/stage"
+    # when
+    refused = post(client, stage_url, {"to_stage": "investigation_evidence"})
+    # then
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "staffing_insufficient"
+    assert "STAFF-01" in refused.json()["message"]
+    assert ledger_size() == before
+    # when a second certified officer is assigned, the same request succeeds
+    post(client, f"{BASE}/{case.pk}/handlers", {"handler_ids": [zhangsan.pk, lisi.pk], "lead_id": zhangsan.pk}, "put")
+    accepted = post(client, stage_url, {"to_stage": "investigation_evidence", "note": "已立案"})
+    assert accepted.status_code == 200, accepted.content
+    body = accepted.json()
+    assert body["stage"] == "investigation_evidence"
+    assert [(c["from_stage"], c["to_stage"], c["note"]) for c in body["stage_changes"]] == [
+        ("program_start", "investigation_evidence", "已立案")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"to_stage": "closed"}, 422, "validation_error"),
+        ({}, 422, "validation_error"),
+        ({"to_stage": 3}, 422, "validation_error"),
+        ({"to_stage": "archive"}, 409, "transition_not_allowed"),
+        ({"to_stage": "program_start"}, 409, "transition_not_allowed"),
+    ],
+)
+def test_bad_stage_requests_write_nothing(api_client, staffed_case, zhangsan, ledger_size, body, status, code) -> None:
+    client = api_client(zhangsan)
+    before = ledger_size()
+    response = post(client, f"{BASE}/{staffed_case.pk}/stage", body)
+    assert response.status_code == status, response.content
+    assert response.json()["code"] == code
+    assert ledger_size() == before
+
+
+def test_archived_case_refuses_writes_over_the_api(api_client, archived_case, zhangsan, person, ledger_size) -> None:
+    client = api_client(zhangsan)
+    before = ledger_size()
+    url = f"{BASE}/{archived_case.pk}"
+    responses = [
+        post(client, f"{url}/stage", {"to_stage": "archive"}),
+        post(client, f"{url}/parties", {"party_id": person.pk}),
+        post(client, f"{url}/handlers", {"handler_ids": [zhangsan.pk], "lead_id": zhangsan.pk}, "put"),
+    ]
+    assert [(r.status_code, r.json()["code"]) for r in responses] == [(409, "case_closed")] * 3
+    assert ledger_size() == before
+    assert client.get(url).json()["next_stages"] == []
+
+
+def test_openapi_lists_the_enumerations(db, client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.1")
+    assert set(schema["components"]["schemas"]["ActType"]["enum"]) == {
+        "licensing",
+        "penalty",
+        "coercion",
+        "charge",
+        "inspection",
+        "confirmation",
+        "levy",
+    }
+    assert "/api/v1/cases/{case_id}/stage" in schema["paths"]

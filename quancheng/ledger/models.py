@@ -42,6 +42,8 @@ class LedgerAction(models.TextChoices):
     RECORD_SIGNED = "record.signed", "签名"
     MEDIA_INGESTED = "media.ingested", "音像资料入库"
     MEDIA_ATTACHED = "media.attached", "音像资料关联"
+    BLOB_STORED = "blob.stored", "存储对象入库"
+    DEVICE_REGISTERED = "device.registered", "执法记录仪登记"
 
 
 class LedgerEntryQuerySet(models.QuerySet):

@@ -1,0 +1,81 @@
+"""The content-addressed local store: staged writes, atomic commit, one copy per content (INTEGRITY-01/02)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quancheng.evidence.storage import BlobTooLarge, LocalBlobStore, blob_key, stage_chunks
+
+from .conftest import sha256_hex, stored_files
+
+
+def test_put_chunks_stores_under_sha256_key(tmp_path: Path) -> None:
+    # given
+    store = LocalBlobStore(tmp_path)
+    data = b"\x00\x01" * 5000
+    # when
+    stored = store.put_chunks([data[:3000], data[3000:]])
+    # then
+    assert stored.sha256 == sha256_hex(data)
+    assert stored.size == len(data)
+    assert blob_key(stored.sha256) == f"sha256/{stored.sha256[:2]}/{stored.sha256[2:4]}/{stored.sha256}"
+    assert store.path(stored.sha256).read_bytes() == data
+    assert store.exists(stored.sha256)
+    assert stored_files(tmp_path) == [store.path(stored.sha256)]  # no temp file left in incoming
+
+
+def test_same_content_is_stored_once(tmp_path: Path) -> None:
+    # given
+    store = LocalBlobStore(tmp_path)
+    first = store.put_chunks([b"same bytes"])
+    # when
+    second = store.put_chunks([b"same ", b"bytes"])
+    # then
+    assert first == second
+    assert stored_files(tmp_path) == [store.path(first.sha256)]
+
+
+def test_commit_renames_the_staged_file_without_copying(tmp_path: Path) -> None:
+    # given
+    store = LocalBlobStore(tmp_path)
+    staged = stage_chunks(store, [b"footage" * 1000])
+    inode = staged.path.stat().st_ino
+    # when
+    stored = store.commit(staged)
+    # then: the very file that was hashed while written is now the blob
+    assert store.path(stored.sha256).stat().st_ino == inode
+    assert not staged.path.exists()
+
+
+def test_too_many_bytes_leave_nothing(tmp_path: Path) -> None:
+    # given
+    store = LocalBlobStore(tmp_path)
+    # when
+    with pytest.raises(BlobTooLarge):
+        store.put_chunks([b"x" * 600, b"x" * 600], max_bytes=1000)
+    # then
+    assert stored_files(tmp_path) == []
+
+
+def test_failed_chunk_source_leaves_nothing(tmp_path: Path) -> None:
+    # given
+    store = LocalBlobStore(tmp_path)
+
+    def broken():
+        yield b"partial"
+        raise ConnectionError("client went away")
+
+    # when
+    with pytest.raises(ConnectionError):
+        store.put_chunks(broken())
+    # then
+    assert stored_files(tmp_path) == []
+
+
+def test_open_missing_blob_raises_file_not_found(tmp_path: Path) -> None:
+    store = LocalBlobStore(tmp_path)
+    assert not store.exists("0" * 64)
+    with pytest.raises(FileNotFoundError):
+        store.open("0" * 64)

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "quancheng.cases",
     "quancheng.records",
     "quancheng.evidence",
+    "quancheng.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,238 @@
+"""signature_add: signatures on the finished text, page by page for 笔录 (INV-11/12); refusals noted with a
+reason and a witness (DECIDE-04)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from quancheng.core.errors import DomainError, ErrorCode
+from quancheng.ledger.models import LedgerAction
+from quancheng.records import services
+from quancheng.records.models import PersonRole, Signature, SignatureMethod
+
+from .helpers import assert_entry, entries_since
+
+
+def test_interviewee_signs_a_page_and_an_entry_binds_it_to_the_content(
+    sealed_inquiry, zhangsan, signature_image, ledger_size
+) -> None:
+    # given
+    before = ledger_size()
+    # when
+    signature = services.signature_add(
+        actor=zhangsan,
+        record=sealed_inquiry,
+        signer_name="陈某",
+        signer_role=PersonRole.INTERVIEWEE,
+        method=SignatureMethod.HANDWRITTEN,
+        page=2,
+        image_sha256=signature_image.upper(),  # normalised to lower case
+    )
+    # then
+    signature.refresh_from_db()
+    assert (signature.record_id, signature.page, signature.signer_name) == (sealed_inquiry.pk, 2, "陈某")
+    assert signature.image_sha256 == signature_image
+    assert signature.recorded_by == zhangsan
+    [entry] = entries_since(before)
+    assert_entry(entry, LedgerAction.RECORD_SIGNED, signature, sealed_inquiry.content)
+
+
+def test_refusal_is_noted_with_reason_and_witness(sealed_inquiry, zhangsan, ledger_size) -> None:
+    """DECIDE-04: 当事人拒绝签名的,承办人员注明情况."""
+    before = ledger_size()
+    signature = services.signature_add(
+        actor=zhangsan,
+        record=sealed_inquiry,
+        signer_name="陈某",
+        signer_role=PersonRole.INTERVIEWEE,
+        method=SignatureMethod.REFUSED,
+        page=1,
+        refusal_reason="被询问人认为笔录无误但拒绝签字",
+        witness_name="门店店员王某",
+    )
+    assert signature.method == SignatureMethod.REFUSED
+    [entry] = entries_since(before)
+    assert_entry(entry, LedgerAction.RECORD_SIGNED, signature, sealed_inquiry.content)
+
+
+def test_officer_signature_may_name_the_officer_user(sealed_inquiry, zhangsan, lisi, signature_image) -> None:
+    signature = services.signature_add(
+        actor=zhangsan,
+        record=sealed_inquiry,
+        signer_name="李四",
+        signer_role=PersonRole.OFFICER,
+        method=SignatureMethod.HANDWRITTEN,
+        page=3,
+        image_sha256=signature_image,
+        signer_user=lisi,
+    )
+    assert signature.signer_user == lisi
+
+
+UNKNOWN_IMAGE = hashlib.sha256(b"never uploaded").hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"page": None}, "逐页签名"),  # INV-11/12
+        ({"page": 4}, "页码应在1至3之间"),
+        ({"page": 0}, "页码应在1至3之间"),
+        ({"signer_name": "  "}, "请填写签名人"),
+        ({"signer_role": "king"}, "签名人身份"),
+        ({"method": "telepathy"}, "签名方式"),
+        ({"image_sha256": ""}, "SHA-256"),
+        ({"image_sha256": "abc"}, "64位十六进制"),
+        ({"image_sha256": UNKNOWN_IMAGE}, "尚未上传"),
+        ({"refusal_reason": "拒签"}, "不应填写拒签情况"),
+        ({"method": "refused", "image_sha256": ""}, "注明拒签情况"),
+        ({"method": "refused", "image_sha256": "", "refusal_reason": "拒签"}, "见证人"),
+    ],
+)
+def test_bad_signatures_are_refused_and_nothing_written(
+    sealed_inquiry, zhangsan, signature_image, ledger_size, overrides, message
+) -> None:
+    kwargs = {
+        "actor": zhangsan,
+        "record": sealed_inquiry,
+        "signer_name": "陈某",
+        "signer_role": PersonRole.INTERVIEWEE,
+        "method": SignatureMethod.HANDWRITTEN,
+        "page": 1,
+        "image_sha256": signature_image,
+    }
+    kwargs.update(overrides)
+    before = ledger_size()
+    with pytest.raises(DomainError) as err:
+        services.signature_add(**kwargs)
+    assert err.value.code == ErrorCode.INVALID_SIGNATURE
+    assert message in err.value.message
+    assert ledger_size() == before
+    assert not Signature.objects.exists()
+
+
+def test_image_uploaded_by_another_agency_does_not_count(
+    sealed_inquiry, zhangsan, other_agency_case, outsider, ledger_size
+) -> None:
+    """The image must be this agency's upload; otherwise signing would reveal what other agencies store."""
+    from quancheng.evidence import services as evidence
+    from quancheng.evidence.models import MediaKind
+    from quancheng.evidence.storage import get_blob_store
+
+    stored = get_blob_store().put_chunks([b"someone else's scan"])
+    evidence.media_ingest(
+        actor=outsider, case=other_agency_case, stored=stored, kind=MediaKind.PHOTO, content_type="image/png"
+    )
+    before = ledger_size()
+    with pytest.raises(DomainError) as err:
+        services.signature_add(
+            actor=zhangsan,
+            record=sealed_inquiry,
+            signer_name="陈某",
+            signer_role=PersonRole.INTERVIEWEE,
+            method=SignatureMethod.HANDWRITTEN,
+            page=1,
+            image_sha256=stored.sha256,
+        )
+    assert err.value.code == ErrorCode.INVALID_SIGNATURE
+    assert ledger_size() == before
+
+
+def test_non_transcript_may_be_signed_without_a_page(case, zhangsan, party, signature_image) -> None:
+    record = services.record_draft(
+        actor=zhangsan,
+        case=case,
+        kind="rights_notice",
+        content={
+            "party": party.pk,
+            "rights": ["statement", "defence", "hearing"],
+            "method": "written",
+            "notified_at": "2026-03-01T09:30:00+08:00",
+        },
+    )
+    services.record_seal(actor=zhangsan, record=record)
+    signature = services.signature_add(
+        actor=zhangsan,
+        record=record,
+        signer_name="陈某",
+        signer_role=PersonRole.PARTY,
+        method=SignatureMethod.SEAL,
+        image_sha256=signature_image,
+    )
+    assert signature.page is None
+
+
+def test_a_draft_cannot_be_signed(draft_inquiry, zhangsan, signature_image, ledger_size) -> None:
+    """Signatures vouch for the finished text (INV-11: 经被询问人确认无误后)."""
+    record = draft_inquiry()
+    before = ledger_size()
+    with pytest.raises(DomainError) as err:
+        services.signature_add(
+            actor=zhangsan,
+            record=record,
+            signer_name="陈某",
+            signer_role=PersonRole.INTERVIEWEE,
+            method=SignatureMethod.HANDWRITTEN,
+            page=1,
+            image_sha256=signature_image,
+        )
+    assert err.value.code == ErrorCode.RECORD_NOT_SEALED
+    assert ledger_size() == before
+
+
+def test_a_superseded_version_cannot_be_signed(sealed_inquiry, zhangsan, signature_image, ledger_size) -> None:
+    services.record_correct(
+        actor=zhangsan, record=sealed_inquiry, content=dict(sealed_inquiry.content), reason="补正页数"
+    )
+    before = ledger_size()
+    with pytest.raises(DomainError) as err:
+        services.signature_add(
+            actor=zhangsan,
+            record=sealed_inquiry,
+            signer_name="陈某",
+            signer_role=PersonRole.INTERVIEWEE,
+            method=SignatureMethod.HANDWRITTEN,
+            page=1,
+            image_sha256=signature_image,
+        )
+    assert err.value.code == ErrorCode.RECORD_SUPERSEDED
+    assert ledger_size() == before
+
+
+def test_the_same_person_signs_a_page_once(sealed_inquiry, zhangsan, signature_image, ledger_size) -> None:
+    kwargs = {
+        "actor": zhangsan,
+        "record": sealed_inquiry,
+        "signer_name": "陈某",
+        "signer_role": PersonRole.INTERVIEWEE,
+        "method": SignatureMethod.FINGERPRINT,
+        "page": 1,
+        "image_sha256": signature_image,
+    }
+    services.signature_add(**kwargs)
+    before = ledger_size()
+    with pytest.raises(DomainError) as err:
+        services.signature_add(**kwargs)
+    assert err.value.code == ErrorCode.DUPLICATE
+    assert ledger_size() == before
+    # the next page is a separate signature
+    services.signature_add(**{**kwargs, "page": 2})
+    assert Signature.objects.filter(record=sealed_inquiry).count() == 2
+
+
+def test_supervisor_may_not_record_signatures(sealed_inquiry, supervisor, signature_image, ledger_size) -> None:
+    before = ledger_size()
+    with pytest.raises(DomainError) as err:
+        services.signature_add(
+            actor=supervisor,
+            record=sealed_inquiry,
+            signer_name="陈某",
+            signer_role=PersonRole.INTERVIEWEE,
+            method=SignatureMethod.HANDWRITTEN,
+            page=1,
+            image_sha256=signature_image,
+        )
+    assert err.value.code == ErrorCode.PERMISSION_DENIED
+    assert ledger_size() == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pydantic
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
-from ninja import Router
+from ninja import Router, Status
 from ninja.decorators import decorate_view
 from ninja.errors import ValidationError
 
@@ -57,7 +57,7 @@ def media_upload(request: HttpRequest, case_id: int) -> tuple[int, MediaObject]:
         record=record_get_for(request.auth, form.record_id) if form.record_id is not None else None,
         expected_sha256=declared_sha256(request, form.sha256),
     )
-    return 201, media
+    return Status(201, media)
 
 
 @case_router.get("/{case_id}/media", response={200: list[MediaOut], **ERRORS}, summary="案件的音像资料")

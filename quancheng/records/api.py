@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from quancheng.cases.selectors import case_get_for_write
 
@@ -55,7 +55,7 @@ def record_draft(request: HttpRequest, case_id: int, payload: RecordIn) -> tuple
         participants=participants_data(payload.participants),
         page_count=payload.page_count,
     )
-    return 201, selectors.record_get_for(user, record.pk)
+    return Status(201, selectors.record_get_for(user, record.pk))
 
 
 @case_router.get("/{case_id}/records", response={200: list[RecordOut], **ERRORS}, summary="案件的记录")
@@ -103,7 +103,7 @@ def record_correct(request: HttpRequest, record_id: int, payload: CorrectionIn) 
     correction = services.record_correct(
         actor=user, record=record, content=payload.content, reason=payload.reason, seal=payload.seal, **optional
     )
-    return 201, selectors.record_get_for(user, correction.pk)
+    return Status(201, selectors.record_get_for(user, correction.pk))
 
 
 @router.post("/{record_id}/signatures", response={201: SignatureOut, **ERRORS}, summary="签名或注明拒签")
@@ -125,7 +125,7 @@ def signature_add(request: HttpRequest, record_id: int, payload: SignatureIn) ->
         witness_name=payload.witness_name,
         signer_user=signer_user,
     )
-    return 201, signature
+    return Status(201, signature)
 
 
 @router.get("/{record_id}/history", response={200: list[RecordOut], **ERRORS}, summary="记录的更正链")

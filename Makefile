@@ -5,36 +5,43 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-sqlite test-postgres lint venv system-deps clean-demo
+.PHONY: demo test test-sqlite test-postgres lint venv test-venv system-deps clean-demo
 
+# The demo needs only the application; the test tools come with `make test`.
 $(BIN)/quancheng: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(BIN)/quancheng
 
+$(VENV)/.test-deps: $(BIN)/quancheng
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(VENV)/.test-deps
+
 venv: $(BIN)/quancheng
+
+test-venv: $(VENV)/.test-deps
 
 ## make demo: embedded SQLite under var/, demo agency and cases, production server; safe to run again.
 demo: venv
 	$(BIN)/quancheng migrate --noinput -v0
-	$(BIN)/quancheng demo
+	$(BIN)/quancheng demo --host $(HOST) --port $(PORT)
 	$(BIN)/quancheng serve --host $(HOST) --port $(PORT)
 
 ## make test: lint, then the whole suite on SQLite and again on PostgreSQL.
-test: venv system-deps lint test-sqlite test-postgres
+test: test-venv system-deps lint test-sqlite test-postgres
 
 system-deps:
 	./scripts/ensure-system-deps.sh
 
-lint: venv
+lint: test-venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test-sqlite: venv
+test-sqlite: test-venv
 	QUANCHENG_TEST_DB=sqlite $(BIN)/pytest -q
 
-test-postgres: venv system-deps
+test-postgres: test-venv system-deps
 	QUANCHENG_TEST_DB=postgres $(BIN)/pytest -q
 
 clean-demo:

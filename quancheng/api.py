@@ -1,6 +1,7 @@
 """The one NinjaAPI, mounted at /api/v1/ (OpenAPI 3.1 at /api/v1/openapi.json)."""
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from quancheng.accounts.api import router as accounts_router
 from quancheng.accounts.auth import ActiveSessionAuth, ApiTokenAuth
@@ -13,7 +14,15 @@ from quancheng.ledger.api import router as ledger_router
 from quancheng.records.api import case_router as records_case_router
 from quancheng.records.api import router as records_router
 
+
+class ReadableJSONRenderer(JSONRenderer):
+    """Chinese text stays readable in responses instead of \\u escapes (it is UTF-8 either way)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ReadableJSONRenderer(),
     title="全程 Quancheng API",
     version="1",
     description='行政执法全过程记录系统 JSON API。错误统一返回 {"code", "message"}。',

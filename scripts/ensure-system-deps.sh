@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install (when missing) and start what the test suite needs from the system: PostgreSQL on 127.0.0.1:5432.
+# Install (when missing) and start what the test suite needs from the system: PostgreSQL on 127.0.0.1:5432,
+# and Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser of its own).
 set -euo pipefail
 
 SUDO=""
@@ -8,6 +9,7 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 need_apt=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql-client)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing system packages: ${need_apt[*]}"
   $SUDO apt-get update -qq

@@ -6,6 +6,7 @@ from datetime import date
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 
@@ -67,6 +68,27 @@ class Unit(Ledgered):
         return f"{self.agency.short_name or self.agency.name} {self.name}"
 
 
+class UserManager(DjangoUserManager):
+    """``createsuperuser`` goes through ``accounts.services`` too, so the new account is in the ledger."""
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: object
+    ) -> User:
+        from .services import user_create  # services import this module; resolved at call time
+
+        return user_create(
+            actor=None,
+            username=username,
+            full_name=str(extra_fields.get("full_name") or ""),
+            agency=None,
+            password=password,
+            email=email or "",
+            roles=(Role.ADMIN,),
+            is_staff=True,
+            is_superuser=True,
+        )
+
+
 class User(AbstractUser, Ledgered):
     ledger_kind = "user"
     # Login bookkeeping and password hashes change outside domain actions; they are not record state.
@@ -80,6 +102,8 @@ class User(AbstractUser, Ledgered):
         Unit, verbose_name="内设机构", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
     phone = models.CharField("联系电话", max_length=32, blank=True)
+
+    objects = UserManager()
 
     class Meta:
         verbose_name = "人员"

@@ -59,6 +59,7 @@ def user_create(
     password: str | None = None,
     roles: list[Role] | tuple[Role, ...] = (),
     phone: str = "",
+    email: str = "",
     is_staff: bool = False,
     is_superuser: bool = False,
 ) -> User:
@@ -72,6 +73,7 @@ def user_create(
         agency=agency,
         unit=unit,
         phone=phone,
+        email=email,
         is_staff=is_staff,
         is_superuser=is_superuser,
     )

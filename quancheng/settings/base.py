@@ -72,7 +72,11 @@ def database_from_url(url: str) -> dict:
     raise ImproperlyConfigured(f"QUANCHENG_DATABASE_URL has an unsupported scheme: {url!r}")
 
 
-DATA_DIR = Path(env_str("QUANCHENG_DATA_DIR", str(Path.cwd() / "var"))).resolve()
+# A source checkout keeps its data in <checkout>/var whatever directory a command runs from; an installed
+# package (no pyproject.toml beside it) uses ./var unless QUANCHENG_DATA_DIR says otherwise.
+_CHECKOUT = BASE_DIR.parent
+_DEFAULT_DATA_DIR = _CHECKOUT / "var" if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd() / "var"
+DATA_DIR = Path(env_str("QUANCHENG_DATA_DIR", str(_DEFAULT_DATA_DIR))).resolve()
 
 SECRET_KEY = env_str("QUANCHENG_SECRET_KEY", "")
 DEBUG = env_bool("QUANCHENG_DEBUG", False)

@@ -10,13 +10,14 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 
 from quancheng.core.errors import DomainError
 
-from . import services
+from . import policies, services
 from .models import Agency, ApiToken, Certificate, RoleAssignment, Unit, User
 
 
@@ -30,13 +31,38 @@ class NoDeleteMixin:
         return actions
 
 
-class LedgeredAdmin(NoDeleteMixin, admin.ModelAdmin):
+class AgencyScopedMixin:
+    """Staff other than superusers see only the agencies they may see (their own, or those they supervise),
+    and can pick only from those in foreign-key fields."""
+
+    agency_field = "agency"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(policies.agency_scope(request.user, self.agency_field))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if not request.user.is_superuser:
+            visible = policies.visible_agency_ids(request.user)
+            related = db_field.related_model
+            if related is Agency:
+                kwargs["queryset"] = Agency.objects.filter(pk__in=visible)
+            elif related in (Unit, User):
+                kwargs["queryset"] = related.objects.filter(agency__in=visible)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class LedgeredAdmin(AgencyScopedMixin, NoDeleteMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         services.backoffice_save(actor=request.user, obj=obj)
 
 
 @admin.register(Agency)
 class AgencyAdmin(LedgeredAdmin):
+    agency_field = "pk"
+
     list_display = ["name", "short_name", "case_number_prefix", "supervising_agency"]
     search_fields = ["name", "short_name"]
 
@@ -67,7 +93,7 @@ class CertificateInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(NoDeleteMixin, DjangoUserAdmin):
+class UserAdmin(AgencyScopedMixin, NoDeleteMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "agency", "unit", "is_active", "roles_display"]
     list_filter = ["agency", "is_active", "role_assignments__role"]
     search_fields = ["username", "full_name"]
@@ -113,15 +139,45 @@ class UserAdmin(NoDeleteMixin, DjangoUserAdmin):
             services.role_revoke(actor=request.user, assignment=assignment)
 
 
+class CertificateForm(ModelForm):
+    class Meta:
+        model = Certificate
+        fields = ["holder", "number", "issuer", "scope", "valid_from", "valid_to", "revoked", "revoked_reason"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        was_revoked = bool(self.instance.pk) and Certificate.objects.filter(pk=self.instance.pk, revoked=True).exists()
+        if was_revoked and not data.get("revoked"):
+            raise ValidationError("已注销的执法证不能恢复,请重新登记新证")
+        if data.get("revoked") and not was_revoked and not (data.get("revoked_reason") or "").strip():
+            raise ValidationError("注销执法证须填写注销原因")
+        return data
+
+
 @admin.register(Certificate)
 class CertificateAdmin(LedgeredAdmin):
+    form = CertificateForm
+    agency_field = "holder__agency"
     list_display = ["number", "holder", "issuer", "valid_from", "valid_to", "revoked"]
     list_filter = ["revoked", "holder__agency"]
     search_fields = ["number", "holder__full_name", "holder__username"]
 
+    def save_model(self, request: HttpRequest, obj: Certificate, form: ModelForm, change: bool) -> None:
+        # Revoking is its own ledgered action with its reason; any other edit is a plain save.
+        newly_revoked = change and obj.revoked and not Certificate.objects.get(pk=obj.pk).revoked
+        if newly_revoked:
+            reason = obj.revoked_reason
+            obj.revoked, obj.revoked_reason = False, ""
+            services.backoffice_save(actor=request.user, obj=obj)
+            services.certificate_revoke(actor=request.user, certificate=obj, reason=reason)
+        else:
+            services.backoffice_save(actor=request.user, obj=obj)
+
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(NoDeleteMixin, admin.ModelAdmin):
+class RoleAssignmentAdmin(AgencyScopedMixin, NoDeleteMixin, admin.ModelAdmin):
+    agency_field = "user__agency"
+
     list_display = ["user", "role", "granted_at", "revoked_at"]
     list_filter = ["role", "user__agency"]
     actions = ["revoke"]
@@ -139,7 +195,9 @@ class RoleAssignmentAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(NoDeleteMixin, admin.ModelAdmin):
+class ApiTokenAdmin(AgencyScopedMixin, NoDeleteMixin, admin.ModelAdmin):
+    agency_field = "user__agency"
+
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     exclude = ["token_hash"]

@@ -11,6 +11,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from quancheng.accounts.admin import AgencyScopedMixin
+
 from .models import Case, CaseHandler, CaseNumberSequence, CaseParty, Party, StageChange
 
 
@@ -49,7 +51,8 @@ class StageChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseAdmin(AgencyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    agency_field = "agency"
     list_display = ("number", "title", "agency", "unit", "act_type", "procedure", "stage", "opened_at")
     list_filter = ("stage", "act_type", "procedure", "source", "agency")
     search_fields = ("number", "title")
@@ -59,7 +62,8 @@ class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PartyAdmin(AgencyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    agency_field = "agency"
     list_display = ("name", "kind", "id_number", "legal_representative", "agency", "created_at")
     list_filter = ("kind", "agency")
     search_fields = ("name", "id_number")
@@ -67,7 +71,8 @@ class PartyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StageChangeAdmin(AgencyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    agency_field = "case__agency"
     list_display = ("case", "from_stage", "to_stage", "changed_at", "changed_by")
     list_filter = ("to_stage",)
     search_fields = ("case__number",)
@@ -75,6 +80,7 @@ class StageChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseNumberSequence)
-class CaseNumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CaseNumberSequenceAdmin(AgencyScopedMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    agency_field = "agency"
     list_display = ("agency", "year", "last_value")
     list_filter = ("year",)

@@ -77,3 +77,50 @@ def test_nothing_can_be_deleted_in_admin(admin_client, zhangsan) -> None:
     response = admin_client.post(f"/admin/accounts/user/{zhangsan.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert User.objects.filter(pk=zhangsan.pk).exists()
+
+
+def test_staff_of_another_agency_sees_only_their_own_people(outsider, zhangsan) -> None:
+    # given: a non-superuser staff account of 另一市 with permission to view people
+    from django.contrib.auth.models import Permission
+
+    outsider.is_staff = True
+    services.backoffice_save(actor=None, obj=outsider)
+    outsider.user_permissions.add(Permission.objects.get(codename="view_user"))
+    client = Client()
+    client.force_login(outsider)
+    # when
+    body = client.get("/admin/accounts/user/").content.decode()
+    # then
+    assert "outsider" in body
+    assert "zhangsan" not in body
+    assert client.get(f"/admin/accounts/user/{zhangsan.pk}/change/").status_code in {302, 404}
+
+
+def test_revoking_a_certificate_in_admin_needs_a_reason_and_cannot_be_undone(admin_client, zhangsan) -> None:
+    cert = Certificate.objects.get(holder=zhangsan)
+    form = {
+        "holder": zhangsan.pk,
+        "number": cert.number,
+        "issuer": cert.issuer,
+        "scope": "",
+        "valid_from": cert.valid_from.isoformat(),
+        "valid_to": cert.valid_to.isoformat(),
+    }
+    no_reason = admin_client.post(f"/admin/accounts/certificate/{cert.pk}/change/", {**form, "revoked": "on"})
+    assert no_reason.status_code == 200 and "注销执法证须填写注销原因" in no_reason.content.decode()
+    cert.refresh_from_db()
+    assert not cert.revoked
+
+    admin_client.post(
+        f"/admin/accounts/certificate/{cert.pk}/change/", {**form, "revoked": "on", "revoked_reason": "调离执法岗位"}
+    )
+    cert.refresh_from_db()
+    assert cert.revoked
+    assert (
+        LedgerEntry.objects.filter(subject=f"certificate:{cert.pk}").last().action == LedgerAction.CERTIFICATE_REVOKED
+    )
+
+    undo = admin_client.post(f"/admin/accounts/certificate/{cert.pk}/change/", form)
+    assert "不能恢复" in undo.content.decode()
+    cert.refresh_from_db()
+    assert cert.revoked

@@ -9,7 +9,7 @@ PORT ?= 8000
 
 # The demo needs only the application; the test tools come with `make test`.
 $(BIN)/quancheng: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || { ./scripts/ensure-python.sh $(PYTHON) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(BIN)/quancheng
@@ -41,8 +41,10 @@ lint: test-venv
 test-sqlite: test-venv
 	QUANCHENG_TEST_DB=sqlite $(BIN)/pytest -q
 
+# ensure-system-deps.sh writes var/test-database-url when the server needs a password (a stock Debian install).
 test-postgres: test-venv system-deps
-	QUANCHENG_TEST_DB=postgres $(BIN)/pytest -q
+	QUANCHENG_TEST_DB=postgres QUANCHENG_TEST_DATABASE_URL=$$(cat var/test-database-url 2>/dev/null || \
+	  echo postgres://postgres@127.0.0.1:5432/postgres) $(BIN)/pytest -q
 
 clean-demo:
 	rm -rf var/

@@ -27,3 +27,26 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   done
 fi
 pg_isready -h 127.0.0.1 -p 5432
+
+# A stock Debian server asks for a password on 127.0.0.1; this machine's may trust local connections. When it
+# asks, create a dedicated role that may create the test databases, and tell the Makefile its URL.
+if ! psql "postgresql://postgres@127.0.0.1:5432/postgres" -tAc "select 1" >/dev/null 2>&1; then
+  url="postgresql://quancheng:quancheng-test@127.0.0.1:5432/postgres"
+  if ! psql "$url" -tAc "select 1" >/dev/null 2>&1; then
+    echo "creating PostgreSQL role quancheng for the tests"
+    as_postgres=(runuser -u postgres --)
+    [ "$(id -u)" = "0" ] || as_postgres=(sudo -u postgres)
+    "${as_postgres[@]}" psql -v ON_ERROR_STOP=1 -qc \
+      "DO \$\$ BEGIN
+         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'quancheng') THEN
+           CREATE ROLE quancheng LOGIN CREATEDB PASSWORD 'quancheng-test';
+         ELSE
+           ALTER ROLE quancheng LOGIN CREATEDB PASSWORD 'quancheng-test';
+         END IF;
+       END \$\$;"
+  fi
+  mkdir -p var
+  echo "$url" > var/test-database-url
+else
+  rm -f var/test-database-url
+fi

@@ -8,6 +8,7 @@ from quancheng.accounts.auth import ActiveSessionAuth, ApiTokenAuth
 from quancheng.cases.api import parties_router
 from quancheng.cases.api import router as cases_router
 from quancheng.core.api import install_error_handlers
+from quancheng.core.parser import StrictJSONParser
 from quancheng.evidence.api import case_router as evidence_case_router
 from quancheng.evidence.api import router as evidence_router
 from quancheng.ledger.api import router as ledger_router
@@ -23,6 +24,7 @@ class ReadableJSONRenderer(JSONRenderer):
 
 api = NinjaAPI(
     renderer=ReadableJSONRenderer(),
+    parser=StrictJSONParser(),  # refuses text and numbers the databases and the ledger cannot keep
     title="全程 Quancheng API",
     version="1",
     description='行政执法全过程记录系统 JSON API。错误统一返回 {"code", "message"}。',

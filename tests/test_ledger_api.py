@@ -86,3 +86,14 @@ def test_bad_paging_is_refused_without_writing(
         assert response.status_code == 422, params
         assert response.json()["code"] == "validation_error"
     assert ledger_size() == before
+
+
+def test_offset_beyond_the_database_range_is_422(zhangsan: User, api_client: Callable[[User], Client]) -> None:
+    """Found by fuzzing: OFFSET 99999999999999999999 was a 500 on both databases."""
+    # when
+    response = api_client(zhangsan).get("/api/v1/ledger/entries?offset=99999999999999999999")
+    # then
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert body["errors"][0]["loc"][-1] == "offset"

@@ -73,3 +73,62 @@ def test_raw_sql_change_is_refused_by_postgresql_trigger(entry: LedgerEntry, sql
         cursor.execute(sql, params)
     assert LedgerEntry.objects.filter(pk=entry.pk).exists()
     assert LedgerEntry.objects.get(pk=entry.pk).actor == "system"
+
+
+def test_base_manager_update_is_refused(entry: LedgerEntry) -> None:
+    # Django internals reach rows through _base_manager; it is the refusing manager too (Meta.base_manager_name)
+    with pytest.raises(PermissionError):
+        LedgerEntry._base_manager.filter(pk=entry.pk).update(actor="user:999")
+    assert _unchanged(entry)
+
+
+def test_base_manager_delete_is_refused(entry: LedgerEntry) -> None:
+    with pytest.raises(PermissionError):
+        LedgerEntry._base_manager.filter(pk=entry.pk).delete()
+    assert LedgerEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_collector_fast_delete_path_is_refused(entry: LedgerEntry) -> None:
+    # QuerySet._raw_delete is what Django's deletion collector calls instead of delete()
+    with pytest.raises(PermissionError):
+        LedgerEntry._base_manager.filter(pk=entry.pk)._raw_delete(connection.alias)
+    assert LedgerEntry.objects.filter(pk=entry.pk).exists()
+
+
+def _forged_copy(entry: LedgerEntry, index: int) -> LedgerEntry:
+    return LedgerEntry(
+        index=index,
+        action=entry.action,
+        actor="user:999",
+        subject=entry.subject,
+        at=entry.at,
+        digests=entry.digests,
+        entry=b"forged",
+        leaf_hash=bytes(entry.leaf_hash),
+        tree_root=bytes(entry.tree_root),
+    )
+
+
+@pytest.mark.parametrize(
+    ("manager", "options"),
+    [
+        ("objects", {"update_conflicts": True, "unique_fields": ["index"], "update_fields": ["actor", "entry"]}),
+        ("_base_manager", {"update_conflicts": True, "unique_fields": ["index"], "update_fields": ["actor", "entry"]}),
+        ("objects", {"ignore_conflicts": True}),
+    ],
+    ids=["update-conflicts", "base-manager-update-conflicts", "ignore-conflicts"],
+)
+def test_bulk_create_over_an_existing_entry_is_refused(entry: LedgerEntry, manager: str, options: dict) -> None:
+    # given: a forged entry with the same index (update_conflicts overwrote the original on SQLite)
+    forged = _forged_copy(entry, entry.index)
+    # when / then
+    with pytest.raises(PermissionError), transaction.atomic():
+        getattr(LedgerEntry, manager).bulk_create([forged], **options)
+    assert _unchanged(entry)
+
+
+def test_bulk_create_of_new_entries_is_refused(entry: LedgerEntry) -> None:
+    # Even new entries: written in bulk they bypass the head, so the tree would not grow with them.
+    with pytest.raises(PermissionError), transaction.atomic():
+        LedgerEntry.objects.bulk_create([_forged_copy(entry, entry.index + 1)])
+    assert LedgerEntry.objects.count() == 1

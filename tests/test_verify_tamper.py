@@ -4,50 +4,26 @@ or missing blob, broken chain)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
 
-from quancheng.accounts.models import Agency, Unit, User
+from quancheng.accounts.models import Unit
 from quancheng.ledger import merkle
 from quancheng.ledger.models import LedgerAction, LedgerEntry, LedgerHead
 from quancheng.ledger.services import ledger_append
 from quancheng.records.models import Record
 
-from .test_verify_intact import World, build_world, run_verify
-
-
-@pytest.fixture
-def world(settings, tmp_path: Path, agency: Agency, unit: Unit, zhangsan: User, lisi: User) -> World:
-    # Each test gets its own blob directory, so corrupting a file here cannot leak into other tests.
-    settings.QUANCHENG_BLOB_DIR = tmp_path / "blobs"
-    return build_world(agency=agency, unit=unit, zhangsan=zhangsan, lisi=lisi, blob_dir=settings.QUANCHENG_BLOB_DIR)
+from .conftest import RunCommand, World, execute_sql, ledger_triggers_disabled
 
 
 def _execute(sql: str, params: list[Any]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
-@contextmanager
-def _append_only_trigger_disabled() -> Iterator[None]:
-    """What an attacker with table-owner rights does on PostgreSQL; SQLite has no trigger to get past."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    _execute("ALTER TABLE ledger_ledgerentry DISABLE TRIGGER ledger_entry_append_only", [])
-    try:
-        yield
-    finally:
-        _execute("ALTER TABLE ledger_ledgerentry ENABLE TRIGGER ledger_entry_append_only", [])
+    execute_sql(sql, params)
 
 
 def _delete_entry(index: int) -> None:
-    with _append_only_trigger_disabled():
+    with ledger_triggers_disabled():
         _execute('DELETE FROM ledger_ledgerentry WHERE "index" = %s', [index])
 
 
@@ -57,7 +33,7 @@ def _assert_fails_naming(output: str, status: int, *needles: str) -> None:
         assert needle in output, f"{needle!r} not in:\n{output}"
 
 
-def test_changed_certificate_number_is_a_changed_row(world: World) -> None:
+def test_changed_certificate_number_is_a_changed_row(world: World, run_verify: RunCommand) -> None:
     # given: one byte of the certificate number changed behind the services' back
     cert = world.certificate
     _execute("UPDATE accounts_certificate SET number = %s WHERE id = %s", [cert.number[:-1] + "9", cert.pk])
@@ -67,7 +43,7 @@ def test_changed_certificate_number_is_a_changed_row(world: World) -> None:
     _assert_fails_naming(output, status, "[changed_row]", f"certificate:{cert.pk}")
 
 
-def test_changed_record_content_is_a_changed_row(world: World) -> None:
+def test_changed_record_content_is_a_changed_row(world: World, run_verify: RunCommand) -> None:
     # given: the stored JSON content of a record edited in place
     record = world.record
     changed = json.dumps({**record.content, "检查情况": "货架上有过期食品二件"}, ensure_ascii=False)
@@ -80,7 +56,7 @@ def test_changed_record_content_is_a_changed_row(world: World) -> None:
     _assert_fails_naming(output, status, "[changed_row]", f"record:{record.pk}")
 
 
-def test_changed_byte_in_blob_file_is_a_changed_blob(world: World) -> None:
+def test_changed_byte_in_blob_file_is_a_changed_blob(world: World, run_verify: RunCommand) -> None:
     # given
     with open(world.blob_path, "r+b") as stored:
         first = stored.read(1)
@@ -92,13 +68,13 @@ def test_changed_byte_in_blob_file_is_a_changed_blob(world: World) -> None:
     _assert_fails_naming(output, status, "[changed_blob]", f"blob:{world.blob.sha256}")
 
 
-def test_deleted_blob_file_is_a_missing_blob(world: World) -> None:
+def test_deleted_blob_file_is_a_missing_blob(world: World, run_verify: RunCommand) -> None:
     world.blob_path.unlink()
     status, output = run_verify()
     _assert_fails_naming(output, status, "[missing_blob]", f"blob:{world.blob.sha256}")
 
 
-def test_deleted_ledger_row_in_the_middle_breaks_the_chain(world: World) -> None:
+def test_deleted_ledger_row_in_the_middle_breaks_the_chain(world: World, run_verify: RunCommand) -> None:
     # given
     middle = LedgerEntry.objects.count() // 2
     _delete_entry(middle)
@@ -108,7 +84,7 @@ def test_deleted_ledger_row_in_the_middle_breaks_the_chain(world: World) -> None
     _assert_fails_naming(output, status, "[broken_chain]", f"ledger#{middle}", f"broken chain: index {middle} missing")
 
 
-def test_deleted_last_ledger_row_breaks_the_chain(world: World) -> None:
+def test_deleted_last_ledger_row_breaks_the_chain(world: World, run_verify: RunCommand) -> None:
     # given: the survivors have no gap; only the head remembers the last entry
     last = LedgerEntry.objects.count() - 1
     _delete_entry(last)
@@ -118,13 +94,13 @@ def test_deleted_last_ledger_row_breaks_the_chain(world: World) -> None:
     _assert_fails_naming(output, status, "[broken_chain]", f"broken chain: index {last} missing")
 
 
-def test_changed_entry_byte_is_caught(world: World) -> None:
+def test_changed_entry_byte_is_caught(world: World, run_verify: RunCommand) -> None:
     # given: one digit of an entry's time changed in its stored bytes (still valid, canonical JSON)
     target = LedgerEntry.objects.get(subject=world.certificate.ledger_subject())
     data = bytearray(bytes(target.entry))
     position = data.index(b'"at":"') + len(b'"at":"') + 3  # the last digit of the year
     data[position] = ord("0") if data[position] != ord("0") else ord("1")
-    with _append_only_trigger_disabled():
+    with ledger_triggers_disabled():
         _execute('UPDATE ledger_ledgerentry SET entry = %s WHERE "index" = %s', [bytes(data), target.index])
     # when
     status, output = run_verify()
@@ -132,11 +108,13 @@ def test_changed_entry_byte_is_caught(world: World) -> None:
     _assert_fails_naming(output, status, "[leaf_hash_mismatch]", f"ledger#{target.index}")
 
 
-def test_changed_leaf_and_root_columns_are_caught(world: World) -> None:
-    # given: an attacker who rewrites an entry consistently (bytes and leaf hash) still cannot fix the tree
+def test_changed_leaf_and_root_columns_are_caught(world: World, run_verify: RunCommand) -> None:
+    # given: an entry rewritten with matching bytes and leaf hash, but the later tree roots and the head left as
+    # they were. (Recomputing those too makes the database consistent again: only a witness kept outside it
+    # catches that — tests/test_verify_witness.py.)
     target = LedgerEntry.objects.get(subject=world.certificate.ledger_subject())
     data = bytes(target.entry).replace(b"certificate.saved", b"certificate.revoked")
-    with _append_only_trigger_disabled():
+    with ledger_triggers_disabled():
         _execute(
             'UPDATE ledger_ledgerentry SET entry = %s, action = %s, leaf_hash = %s WHERE "index" = %s',
             [data, "certificate.revoked", merkle.leaf_hash(data), target.index],
@@ -147,7 +125,7 @@ def test_changed_leaf_and_root_columns_are_caught(world: World) -> None:
     _assert_fails_naming(output, status, "[tree_root_mismatch]", f"ledger#{target.index}", "[head_mismatch]")
 
 
-def test_deleted_domain_row_is_a_missing_row(world: World) -> None:
+def test_deleted_domain_row_is_a_missing_row(world: World, run_verify: RunCommand) -> None:
     # given: lisi's role assignment removed by raw SQL
     _execute("DELETE FROM accounts_roleassignment WHERE id = %s", [world.role.pk])
     # when
@@ -156,7 +134,7 @@ def test_deleted_domain_row_is_a_missing_row(world: World) -> None:
     _assert_fails_naming(output, status, "[missing_row]", f"role:{world.role.pk}")
 
 
-def test_row_written_without_ledger_entry_is_reported(world: World) -> None:
+def test_row_written_without_ledger_entry_is_reported(world: World, run_verify: RunCommand) -> None:
     # given: a unit created through the ORM, skipping the service and its ledger entry
     unit = Unit.objects.create(agency=world.certificate.holder.agency, name="法制科")
     # when
@@ -165,7 +143,7 @@ def test_row_written_without_ledger_entry_is_reported(world: World) -> None:
     _assert_fails_naming(output, status, "[row_not_in_ledger]", f"unit:{unit.pk}")
 
 
-def test_entry_naming_an_unknown_blob_is_a_missing_blob(world: World) -> None:
+def test_entry_naming_an_unknown_blob_is_a_missing_blob(world: World, run_verify: RunCommand) -> None:
     # given
     ghost = "ab" * 32
     with transaction.atomic():
@@ -176,13 +154,14 @@ def test_entry_naming_an_unknown_blob_is_a_missing_blob(world: World) -> None:
     _assert_fails_naming(output, status, "[missing_blob]", f"blob:{ghost}", f"entry #{entry.index}")
 
 
-def test_tampered_head_root_is_caught(world: World) -> None:
-    LedgerHead.objects.filter(pk=1).update(root=b"\x00" * 32)
+def test_tampered_head_root_is_caught(world: World, run_verify: RunCommand) -> None:
+    with ledger_triggers_disabled():  # on PostgreSQL the head may only grow
+        LedgerHead.objects.filter(pk=1).update(root=b"\x00" * 32)
     status, output = run_verify()
     _assert_fails_naming(output, status, "[head_mismatch]")
 
 
-def test_every_problem_is_listed_once_in_json(world: World) -> None:
+def test_every_problem_is_listed_once_in_json(world: World, run_verify: RunCommand) -> None:
     # given: two independent faults
     world.blob_path.unlink()
     _execute("DELETE FROM accounts_roleassignment WHERE id = %s", [world.role.pk])
@@ -198,9 +177,9 @@ def test_every_problem_is_listed_once_in_json(world: World) -> None:
 
 
 @pytest.mark.parametrize("garbage", [b"not json", b'{"action":"x"}'], ids=["not-json", "missing-fields"])
-def test_malformed_entry_bytes_are_reported(world: World, garbage: bytes) -> None:
+def test_malformed_entry_bytes_are_reported(world: World, garbage: bytes, run_verify: RunCommand) -> None:
     target = LedgerEntry.objects.get(subject=world.certificate.ledger_subject())
-    with _append_only_trigger_disabled():
+    with ledger_triggers_disabled():
         _execute('UPDATE ledger_ledgerentry SET entry = %s WHERE "index" = %s', [garbage, target.index])
     status, output = run_verify()
     _assert_fails_naming(output, status, "[entry_malformed]", f"ledger#{target.index}")

@@ -7,7 +7,9 @@ answer with the case as the user now sees it.
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+
+from quancheng.core.pagination import LimitOffsetPagination
 
 from . import selectors, services
 from .models import Case, Party, Stage

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from quancheng.core.types import Timestamp
+
 from . import workflow
 from .models import ActType, Case, CaseSource, Party, PartyKind, Procedure, Stage, StageChange
 from .selectors import case_current_handler_links
@@ -50,7 +52,7 @@ class CaseIn(Schema):
     source: CaseSource = Field(..., description="案件来源 (START-*)")
     procedure: Procedure = Field(Procedure.GENERAL, description="simple 简易程序 / general 普通程序")
     summary: str = Field("", description="基本案情")
-    occurred_at: datetime | None = Field(None, description="案发时间")
+    occurred_at: Timestamp | None = Field(None, description="案发时间(ISO 8601;无时区时按北京时间)")
     occurred_place: str = Field("", max_length=256, description="案发地点")
     handler_ids: list[int] = Field(default_factory=list, description="承办人,第一位为主办人")
     party_ids: list[int] = Field(default_factory=list, description="当事人")

@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     PERMISSION_DENIED = "permission_denied"
     NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     # 409: the request is fine but the state of the world refuses it
     RECORD_SEALED = "record_sealed"
     RECORD_ALREADY_SEALED = "record_already_sealed"
@@ -36,6 +37,7 @@ class ErrorCode(StrEnum):
     DUPLICATE = "duplicate"
     # 413
     UPLOAD_TOO_LARGE = "upload_too_large"
+    REQUEST_TOO_LARGE = "request_too_large"
 
 
 _STATUS: dict[ErrorCode, int] = {
@@ -50,6 +52,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.PERMISSION_DENIED: 403,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.RECORD_SEALED: 409,
     ErrorCode.RECORD_ALREADY_SEALED: 409,
     ErrorCode.RECORD_NOT_SEALED: 409,
@@ -59,6 +62,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.CASE_CLOSED: 409,
     ErrorCode.DUPLICATE: 409,
     ErrorCode.UPLOAD_TOO_LARGE: 413,
+    ErrorCode.REQUEST_TOO_LARGE: 413,
 }
 
 DEFAULT_MESSAGES: dict[ErrorCode, str] = {
@@ -73,6 +77,7 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.UNAUTHENTICATED: "请先登录或提供有效的访问令牌",
     ErrorCode.PERMISSION_DENIED: "无权执行此操作",
     ErrorCode.NOT_FOUND: "对象不存在或无权查看",
+    ErrorCode.METHOD_NOT_ALLOWED: "该接口不支持此请求方法",
     ErrorCode.RECORD_SEALED: "记录已封存,不得修改;如需更正请提交更正记录",
     ErrorCode.RECORD_ALREADY_SEALED: "记录已封存,不能重复封存",
     ErrorCode.RECORD_NOT_SEALED: "记录尚未封存",
@@ -82,6 +87,7 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.CASE_CLOSED: "案件已归档,不得修改",
     ErrorCode.DUPLICATE: "对象已存在",
     ErrorCode.UPLOAD_TOO_LARGE: "上传文件超过大小限制",
+    ErrorCode.REQUEST_TOO_LARGE: "请求体超过大小限制",
 }
 
 

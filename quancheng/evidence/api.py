@@ -9,6 +9,7 @@ from ninja.decorators import decorate_view
 from ninja.errors import ValidationError
 
 from quancheng.cases.selectors import case_get_for_write
+from quancheng.core.parser import text_problem
 from quancheng.records.selectors import record_get_for
 
 from . import selectors, services
@@ -27,6 +28,14 @@ _INLINE_PREFIXES = ("image/jpeg", "image/png", "image/gif", "image/webp", "video
 
 def _upload_form(request: HttpRequest) -> MediaUploadForm:
     data = {key: value for key, value in request.POST.items() if value != ""}
+    # The form is read here, not by ninja's parser, so the parser's text rules (no NUL: PostgreSQL) apply here.
+    unstorable = [
+        {"loc": ("form", key), "msg": problem, "type": "unstorable_value"}
+        for key, value in data.items()
+        if (problem := text_problem(value))
+    ]
+    if unstorable:
+        raise ValidationError(unstorable)
     try:
         return MediaUploadForm.model_validate(data)
     except pydantic.ValidationError as exc:
@@ -77,7 +86,13 @@ def media_attach(request: HttpRequest, media_id: int, payload: MediaAttachIn) ->
     return services.media_attach(actor=request.auth, media=media, record=record)
 
 
-@router.get("/{media_id}/content", url_name="media_content", openapi_extra=CONTENT_OPENAPI, summary="下载音像资料")
+@router.get(
+    "/{media_id}/content",
+    url_name="media_content",
+    response=ERRORS,
+    openapi_extra=CONTENT_OPENAPI,
+    summary="下载音像资料",
+)
 def media_content(request: HttpRequest, media_id: int) -> HttpResponse | FileResponse:
     media = selectors.media_get_for(request.auth, media_id)
     etag = f'"{media.blob_id}"'

@@ -7,6 +7,8 @@ from datetime import datetime
 from django.urls import reverse
 from ninja import Field, Schema
 
+from quancheng.core.types import Timestamp
+
 from .models import MediaKind, MediaObject
 
 
@@ -22,7 +24,7 @@ class MediaUploadForm(Schema):
     """The form fields sent with the file in ``POST /cases/{case_id}/media`` (multipart/form-data)."""
 
     kind: MediaKind = Field(description="录像 video / 录音 audio / 照相 photo / 文件 document")
-    captured_at: datetime | None = Field(None, description="拍摄时间(ISO 8601;无时区时按北京时间)")
+    captured_at: Timestamp | None = Field(None, description="拍摄时间(ISO 8601;无时区时按北京时间)")
     device_serial: str | None = Field(None, max_length=64, description="采集设备(执法记录仪)序列号")
     record_id: int | None = Field(None, description="所关联的文字记录")
     sha256: str | None = Field(None, description="客户端计算的文件 SHA-256(十六进制),不一致时拒收")
@@ -65,7 +67,8 @@ CONTENT_OPENAPI = {
     "responses": {
         200: {
             "description": "文件内容(ETag 为 SHA-256)",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            # Served with the content type recorded at upload (image/jpeg, video/mp4, ...).
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         },
         304: {"description": "If-None-Match 与 ETag 相同"},
     }

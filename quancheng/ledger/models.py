@@ -8,6 +8,7 @@ numbers entries from 0 without gaps however many write at once.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -44,14 +45,39 @@ class LedgerAction(models.TextChoices):
     MEDIA_ATTACHED = "media.attached", "音像资料关联"
     BLOB_STORED = "blob.stored", "存储对象入库"
     DEVICE_REGISTERED = "device.registered", "执法记录仪登记"
+    # Schema maintenance, not a domain event: a migration that adds ``ledger_salt`` re-anchors each existing row
+    # whose stored state still matched its anchor; ``digests["previous"]`` is that anchor's row digest.
+    LEDGER_SALT_ADDED = "ledger.salt_added", "账本摘要加盐"
+
+
+APPEND_ONLY_UPDATE = "账本条目只能追加,不得修改"
+APPEND_ONLY_DELETE = "账本条目只能追加,不得删除"
+APPEND_ONLY_BULK_CREATE = "账本条目只能经 ledger_append 逐条追加,不得批量写入"
 
 
 class LedgerEntryQuerySet(models.QuerySet):
+    """Refuses every bulk write. It is both the default and the base manager's queryset (``Meta``), so
+    ``LedgerEntry._base_manager`` (used by Django internals and reachable by anyone) refuses too."""
+
     def update(self, **kwargs: Any) -> int:
-        raise PermissionError("账本条目只能追加,不得修改")
+        raise PermissionError(APPEND_ONLY_UPDATE)
+
+    def _update(self, values: Any) -> int:
+        # The path Model.save() takes for an existing row; save() refuses first, this is the backstop.
+        raise PermissionError(APPEND_ONLY_UPDATE)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("账本条目只能追加,不得删除")
+        raise PermissionError(APPEND_ONLY_DELETE)
+
+    def _raw_delete(self, using: Any) -> int:
+        # The deletion collector's fast path, which skips delete().
+        raise PermissionError(APPEND_ONLY_DELETE)
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        # Refused outright, not only with update_conflicts/ignore_conflicts (which overwrite or hide an existing
+        # entry on a key clash): entries written in bulk would also bypass the head, so the tree would not grow
+        # with them. ledger_append writes one entry at a time under the head's lock.
+        raise PermissionError(APPEND_ONLY_BULK_CREATE)
 
 
 class LedgerEntry(models.Model):
@@ -72,6 +98,8 @@ class LedgerEntry(models.Model):
         verbose_name = "账本条目"
         verbose_name_plural = "账本条目"
         ordering = ["index"]
+        # Without this, Django's plain base manager would let ``_base_manager.filter(...).update()`` through.
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"#{self.index} {self.action} {self.subject}"
@@ -79,12 +107,12 @@ class LedgerEntry(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Append-only: a row that already exists can never be written again through the ORM.
         if not self._state.adding:
-            raise PermissionError("账本条目只能追加,不得修改")
+            raise PermissionError(APPEND_ONLY_UPDATE)
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("账本条目只能追加,不得删除")
+        raise PermissionError(APPEND_ONLY_DELETE)
 
 
 class LedgerHead(models.Model):
@@ -126,15 +154,34 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# 16 random bytes (32 hex characters) per row: enough that a row digest cannot be confirmed by guessing.
+LEDGER_SALT_BYTES = 16
+
+
+def new_ledger_salt() -> str:
+    """A fresh random salt for one row (the field default; migrations refer to it by this name)."""
+    return secrets.token_hex(LEDGER_SALT_BYTES)
+
+
 class Ledgered(models.Model):
     """Mixin for rows whose state is anchored in the ledger.
 
     Every write to such a row appends an entry whose ``digests["row"]`` is ``ledger_digest()``; verify
     recomputes it from the row and compares it with the latest entry for the row's subject.
+
+    ``ledger_salt`` is a random value of the row's own, part of the snapshot like every concrete field: row
+    digests are public, and without it anyone could confirm a guess at a row's personal data (a party's name
+    and ID number) by hashing candidates offline. The salt is never published.
+
+    ``ledger_final_actions``: after an entry with one of these actions for a row, no later entry may anchor a
+    new state of that row (verify reports "changed after final"); e.g. a record is final once sealed.
     """
 
     ledger_kind: ClassVar[str] = ""
     ledger_exclude: ClassVar[frozenset[str]] = frozenset()
+    ledger_final_actions: ClassVar[frozenset[str]] = frozenset()
+
+    ledger_salt = models.CharField("摘要盐值", max_length=32, default=new_ledger_salt, editable=False)
 
     class Meta:
         abstract = True
@@ -143,12 +190,20 @@ class Ledgered(models.Model):
         return f"{self.ledger_kind}:{self.pk}"
 
     def ledger_snapshot(self) -> dict[str, Any]:
-        snapshot: dict[str, Any] = {}
-        for field in self._meta.concrete_fields:
-            if field.attname in self.ledger_exclude or field.name in self.ledger_exclude:
-                continue
-            snapshot[field.attname] = _json_value(getattr(self, field.attname))
-        return snapshot
+        return row_snapshot(self, self.ledger_exclude)
 
     def ledger_digest(self) -> str:
         return sha256_hex(rfc8785.dumps(self.ledger_snapshot()))
+
+
+def row_snapshot(row: models.Model, exclude: frozenset[str] | set[str]) -> dict[str, Any]:
+    """Every concrete field of ``row`` except ``exclude`` (names or attnames), as JSON-ready values.
+
+    A plain function so migrations can digest rows of historical models, which lack ``Ledgered``'s methods.
+    """
+    snapshot: dict[str, Any] = {}
+    for field in row._meta.concrete_fields:
+        if field.attname in exclude or field.name in exclude:
+            continue
+        snapshot[field.attname] = _json_value(getattr(row, field.attname))
+    return snapshot

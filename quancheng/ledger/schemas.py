@@ -6,6 +6,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from quancheng.core.types import MAX_DB_INTEGER
+
 from .selectors import DEFAULT_ENTRIES_PAGE, MAX_ENTRIES_PAGE
 
 
@@ -17,7 +19,7 @@ class HeadOut(Schema):
 
 class EntriesQuery(Schema):
     subject: str | None = Field(None, max_length=128, description="只看某一对象,例如 record:12")
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_DB_INTEGER)
     limit: int = Field(DEFAULT_ENTRIES_PAGE, ge=1, le=MAX_ENTRIES_PAGE)
 
 

@@ -5,6 +5,10 @@ Three phases, each one streaming pass:
 1. **entries** — indices 0..N-1 without gaps; each entry's bytes are RFC 8785 canonical JSON that repeat
    the columns; ``leaf_hash`` = SHA-256(0x00‖entry); each stored ``tree_root`` is the RFC 9162 root at that
    size (recomputed with a Merkle frontier, O(log n) memory); the head's size, root and frontier agree.
+   The same pass checks the witness (``witness.py``): at every witnessed size the recomputed root must be
+   the witnessed one, and no witnessed size may exceed the tree. And it applies the entry rules
+   (:class:`EntryRules`): actions from the ``LedgerAction`` vocabulary, actors that exist, nothing anchored
+   for a row after its final action (a sealed record), re-anchoring entries that continue the anchored state.
 2. **rows** — every row of every concrete ``Ledgered`` model hashes to ``digests["row"]`` of the latest
    entry for its subject; rows without an entry and entries whose row is gone are reported.
 3. **blobs** — every stored blob re-hashes to its SHA-256 and size; every ``digests["blob"]`` names a blob.
@@ -16,17 +20,23 @@ Conventions writers must keep for this to hold: an entry whose digests carry ``"
 the row named by its subject (``<ledger_kind>:<pk>``, as ``ledger_record`` writes it), so the latest such
 entry must describe the row as stored; a ``"blob"`` digest is the SHA-256 of a stored ``Blob``. Entries
 without a ``"row"`` digest (events, or subjects of no ``Ledgered`` kind) are checked as entries only.
+
+What this cannot see: a consistent rewrite of the whole database (entries, tree roots and head recomputed,
+e.g. the last entries deleted and the head rewound) made *before* the earliest witnessed checkpoint, or made
+when no witness file is kept. Only a copy of an earlier root held outside the database catches that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import rfc8785
@@ -35,7 +45,9 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from . import merkle
-from .models import Ledgered, LedgerEntry, LedgerHead
+from .models import LedgerAction, Ledgered, LedgerEntry, LedgerHead
+from .services import SYSTEM_ACTOR
+from .witness import Checkpoint, read_witness
 
 # Rows fetched per round trip: large enough to amortise latency, small enough to keep memory flat.
 CHUNK_ROWS = 2000
@@ -45,6 +57,12 @@ BLOB_READ_CHUNK = 1024 * 1024
 PROGRESS_EVERY = 1000
 
 ENTRY_FIELDS = frozenset({"action", "actor", "subject", "at", "digests"})
+# Who may act: ``system`` or a row of one of these ledger kinds, as ``actor_id`` writes them.
+ACTOR_KINDS = ("user", "device")
+ACTOR_PATTERN = re.compile(r"^(" + "|".join(ACTOR_KINDS) + r"):([1-9][0-9]*)$")
+# Entries that re-anchor a row without changing what it says (schema maintenance); they must continue the
+# anchored state: ``digests["previous"]`` is the row digest anchored before them.
+REANCHOR_ACTIONS = frozenset({LedgerAction.LEDGER_SALT_ADDED.value})
 
 Progress = Callable[[str, int, int], None]
 """``progress(phase, done, total)``; phase is "entries", "rows" or "blobs" (blobs count bytes)."""
@@ -63,12 +81,19 @@ class ProblemKind(StrEnum):
     CHANGED_BLOB = "changed_blob"
     MISSING_BLOB = "missing_blob"
     UNREADABLE_BLOB = "unreadable_blob"
+    UNKNOWN_ACTION = "unknown_action"
+    UNKNOWN_ACTOR = "unknown_actor"
+    CHANGED_AFTER_FINAL = "changed_after_final"
+    REANCHOR_MISMATCH = "reanchor_mismatch"
+    WITNESS_MISMATCH = "witness_mismatch"
+    LEDGER_SHRANK = "ledger_shrank"
+    WITNESS_MALFORMED = "witness_malformed"
 
 
 @dataclass(frozen=True)
 class Problem:
     kind: ProblemKind
-    subject: str  # "ledger#12", "head", "certificate:3", "blob:<sha256>"
+    subject: str  # "ledger#12", "head", "certificate:3", "blob:<sha256>", "witness"
     message_zh: str
     message_en: str
     index: int | None = None  # the ledger entry concerned, when there is one
@@ -92,6 +117,8 @@ class VerifyReport:
     size: int = 0  # tree size the entries claim (last index + 1)
     root: bytes | None = merkle.EMPTY_ROOT  # recomputed root; None when a gap makes it uncomputable
     elapsed: float = 0.0
+    witness: str | None = None  # the witness file read, when one was given
+    witnessed: int = 0  # checkpoints read from it
 
     @property
     def ok(self) -> bool:
@@ -107,6 +134,8 @@ class VerifyReport:
             "size": self.size,
             "root": self.root.hex() if self.root is not None else None,
             "elapsed_seconds": round(self.elapsed, 3),
+            "witness": self.witness,
+            "witnessed": self.witnessed,
             "problems": [p.as_dict() for p in self.problems],
         }
 
@@ -121,6 +150,135 @@ class _Anchor:
 
 def _entry_label(index: int) -> str:
     return f"ledger#{index}"
+
+
+def _problem(kind: ProblemKind, subject: str, zh: str, en: str, index: int | None = None) -> Problem:
+    return Problem(kind=kind, subject=subject, message_zh=zh, message_en=en, index=index)
+
+
+class EntryRules:
+    """Rules on the sequence of entries, pure: no database access, so they are tested table by table.
+
+    Feed every entry in index order to :meth:`check`, passing the row digest anchored for its subject by the
+    entries before it; then :meth:`missing_actors` with the actor rows that exist.
+    """
+
+    def __init__(
+        self,
+        *,
+        final_actions: Mapping[str, frozenset[str]],
+        actions: frozenset[str] = frozenset(LedgerAction.values),
+    ) -> None:
+        self.final_actions = final_actions  # ledger kind → actions after which its rows may not change
+        self.actions = actions
+        self.final_at: dict[str, tuple[int, str]] = {}  # subject → (index, action) of its final entry
+        self.actor_refs: dict[str, dict[int, int]] = {kind: {} for kind in ACTOR_KINDS}  # kind → pk → 1st index
+
+    def check(self, index: int, fields: Mapping[str, Any], anchored: str | None) -> list[Problem]:
+        problems: list[Problem] = []
+        label = _entry_label(index)
+        action, actor, subject = fields.get("action"), fields.get("actor"), str(fields.get("subject"))
+        digests = fields.get("digests") if isinstance(fields.get("digests"), dict) else {}
+        if action not in self.actions:
+            problems.append(
+                _problem(
+                    ProblemKind.UNKNOWN_ACTION,
+                    label,
+                    f"账本条目 #{index} 的动作“{action}”不在规定的动作表中",
+                    f"entry #{index}: action {action!r} is not in the LedgerAction vocabulary",
+                    index,
+                )
+            )
+        problems.extend(self._check_actor(index, actor))
+        row = digests.get("row")
+        if action in REANCHOR_ACTIONS and (anchored is None or digests.get("previous") != anchored):
+            problems.append(
+                _problem(
+                    ProblemKind.REANCHOR_MISMATCH,
+                    subject,
+                    f"账本条目 #{index} 重新锚定 {subject},但其“previous”摘要与此前锚定的状态不符",
+                    f"entry #{index} re-anchors {subject} but its previous digest is not the state anchored before",
+                    index,
+                )
+            )
+        final = self.final_at.get(subject)
+        if final is not None and isinstance(row, str) and action not in REANCHOR_ACTIONS:
+            final_index, final_action = final
+            problems.append(
+                _problem(
+                    ProblemKind.CHANGED_AFTER_FINAL,
+                    subject,
+                    f"{subject} 在账本条目 #{final_index}({final_action})定稿后,又在条目 #{index}({action})"
+                    "记录了新的状态(已封存的记录被改动)",
+                    f"{subject} anchored a new state in entry #{index} ({action}) after its final entry "
+                    f"#{final_index} ({final_action}): sealed record changed after sealing",
+                    index,
+                )
+            )
+        kind = subject.split(":", 1)[0]
+        if final is None and action in self.final_actions.get(kind, frozenset()):
+            self.final_at[subject] = (index, str(action))
+        return problems
+
+    def _check_actor(self, index: int, actor: Any) -> list[Problem]:
+        if actor == SYSTEM_ACTOR:
+            return []
+        match = ACTOR_PATTERN.match(actor) if isinstance(actor, str) else None
+        if match is None:
+            return [
+                _problem(
+                    ProblemKind.UNKNOWN_ACTOR,
+                    _entry_label(index),
+                    f"账本条目 #{index} 的操作者“{actor}”格式不正确(应为 system、user:编号 或 device:编号)",
+                    f"entry #{index}: actor {actor!r} is not system, user:N or device:N",
+                    index,
+                )
+            ]
+        self.actor_refs[match.group(1)].setdefault(int(match.group(2)), index)
+        return []
+
+    def missing_actors(self, existing: Mapping[str, set[int]]) -> list[Problem]:
+        """One problem per referenced actor whose row is not among ``existing`` (kind → pks)."""
+        problems: list[Problem] = []
+        for kind, refs in self.actor_refs.items():
+            present = existing.get(kind, set())
+            for pk, index in sorted(refs.items(), key=lambda item: item[1]):
+                if pk in present:
+                    continue
+                problems.append(
+                    _problem(
+                        ProblemKind.UNKNOWN_ACTOR,
+                        f"{kind}:{pk}",
+                        f"账本条目 #{index} 的操作者 {kind}:{pk} 不存在",
+                        f"entry #{index}: actor {kind}:{pk} names no existing row",
+                        index,
+                    )
+                )
+        return problems
+
+
+def entry_rule_problems(
+    entries: Iterable[Mapping[str, Any]],
+    *,
+    final_actions: Mapping[str, frozenset[str]],
+    existing_actors: Mapping[str, set[int]],
+) -> list[Problem]:
+    """Apply :class:`EntryRules` to ``entries`` (dicts of the five entry fields, numbered from 0)."""
+    rules = EntryRules(final_actions=final_actions)
+    anchors: dict[str, str] = {}
+    problems: list[Problem] = []
+    for index, fields in enumerate(entries):
+        subject = str(fields.get("subject"))
+        problems.extend(rules.check(index, fields, anchors.get(subject)))
+        row = (fields.get("digests") or {}).get("row")
+        if isinstance(row, str):
+            anchors[subject] = row
+    return problems + rules.missing_actors(existing_actors)
+
+
+def final_actions_by_kind() -> dict[str, frozenset[str]]:
+    """ledger kind → its model's ``ledger_final_actions``, for the kinds that declare any."""
+    return {model.ledger_kind: model.ledger_final_actions for model in ledgered_models() if model.ledger_final_actions}
 
 
 def _bytes(value: Any) -> bytes:
@@ -173,11 +331,17 @@ def ledgered_models() -> list[type[Ledgered]]:
 
 
 class _Verifier:
-    def __init__(self, progress: Progress | None) -> None:
+    def __init__(self, progress: Progress | None, checkpoints: Iterable[Checkpoint] = ()) -> None:
         self.progress = progress or (lambda phase, done, total: None)
         self.report = VerifyReport()
         self.anchors: dict[str, _Anchor] = {}
         self.blob_refs: dict[str, int] = {}  # blob sha256 → first entry index naming it
+        self.rules = EntryRules(final_actions=final_actions_by_kind())
+        self.witnessed: dict[int, list[Checkpoint]] = {}  # size → checkpoints claiming a root at that size
+        for checkpoint in checkpoints:
+            self.witnessed.setdefault(checkpoint.size, []).append(checkpoint)
+        self.witness_mismatches: list[tuple[Checkpoint, bytes]] = []  # (checkpoint, recomputed root)
+        self.witness_matched: set[int] = set()  # witnessed sizes whose root matched
 
     def add(self, kind: ProblemKind, subject: str, zh: str, en: str, index: int | None = None) -> None:
         self.report.problems.append(Problem(kind=kind, subject=subject, message_zh=zh, message_en=en, index=index))
@@ -218,11 +382,18 @@ class _Verifier:
             # together they prove the tree commits to the entries, and one edited entry is one problem
             # instead of a wrong root at every later size.
             frontier = merkle.frontier_append(frontier, stored_leaf)
-            if not chain_broken and merkle.frontier_root(frontier) != _bytes(stored_root):
-                root_mismatches += 1
-                if first_root_mismatch is None:
-                    first_root_mismatch = index
-            self._remember(index, parsed if parsed is not None else columns)
+            if not chain_broken:
+                root = merkle.frontier_root(frontier)
+                if root != _bytes(stored_root):
+                    root_mismatches += 1
+                    if first_root_mismatch is None:
+                        first_root_mismatch = index
+                if index + 1 in self.witnessed:
+                    self._check_witnessed(index + 1, root)
+            fields = parsed if parsed is not None else columns
+            anchor = self.anchors.get(str(fields.get("subject")))
+            self.report.problems.extend(self.rules.check(index, fields, anchor.row_digest if anchor else None))
+            self._remember(index, fields)
             self.report.entries += 1
             if self.report.entries % PROGRESS_EVERY == 0:
                 self.progress("entries", self.report.entries, max(total, self.report.entries))
@@ -240,6 +411,61 @@ class _Verifier:
         self.report.size = expected
         self.report.root = None if chain_broken else merkle.frontier_root(frontier)
         self._check_head(head, expected, frontier, chain_broken)
+        if 0 in self.witnessed:
+            self._check_witnessed(0, merkle.EMPTY_ROOT)
+        self._report_witness(expected)
+        self.report.problems.extend(self.rules.missing_actors(self._existing_actors()))
+
+    # --- the witness --------------------------------------------------------------------------------
+
+    def _check_witnessed(self, size: int, root: bytes) -> None:
+        for checkpoint in self.witnessed[size]:
+            if checkpoint.root != root:
+                self.witness_mismatches.append((checkpoint, root))
+            else:
+                self.witness_matched.add(size)
+
+    def _report_witness(self, size: int) -> None:
+        if self.witness_mismatches:
+            first, root = min(self.witness_mismatches, key=lambda item: (item[0].size, item[0].line))
+            since = max((s for s in self.witness_matched if s < first.size), default=0)
+            self.add(
+                ProblemKind.WITNESS_MISMATCH,
+                "witness",
+                f"账本已被改写:见证文件第 {first.line} 行记录的 {first.size} 个条目时的树根({first.at})与重算结果不符,"
+                f"共 {len(self.witness_mismatches)} 个见证点不符;改动位于条目 #{since}–#{first.size - 1} 之间",
+                f"ledger rewritten: witness line {first.line} recorded root {first.root.hex()} at size {first.size} "
+                f"({first.at}), the entries now give {root.hex()}; {len(self.witness_mismatches)} witnessed "
+                f"checkpoint(s) differ; the change lies in entries #{since}..#{first.size - 1}",
+                first.size - 1 if first.size else None,
+            )
+        beyond = [checkpoint for sizes in self.witnessed.values() for checkpoint in sizes if checkpoint.size > size]
+        if beyond:
+            largest = max(beyond, key=lambda checkpoint: (checkpoint.size, checkpoint.line))
+            self.add(
+                ProblemKind.LEDGER_SHRANK,
+                "witness",
+                f"账本被截短或改写:见证文件第 {largest.line} 行记录账本在 {largest.at} 已有 {largest.size} 个条目,"
+                f"现在只有 {size} 个",
+                f"ledger shrank/rewritten: witness line {largest.line} recorded {largest.size} entries at "
+                f"{largest.at}, the ledger now has {size}",
+                size,
+            )
+
+    def _existing_actors(self) -> dict[str, set[int]]:
+        models_by_kind = {model.ledger_kind: model for model in ledgered_models()}
+        existing: dict[str, set[int]] = {}
+        for kind, refs in self.rules.actor_refs.items():
+            model = models_by_kind.get(kind)
+            if model is None or not refs:
+                continue
+            wanted = sorted(refs)
+            found: set[int] = set()
+            for start in range(0, len(wanted), CHUNK_ROWS):
+                chunk = wanted[start : start + CHUNK_ROWS]
+                found.update(model._base_manager.filter(pk__in=chunk).values_list("pk", flat=True))
+            existing[kind] = found
+        return existing
 
     def _report_gap(self, first: int, last: int) -> None:
         if first == last:
@@ -464,10 +690,31 @@ def _store_has(store: Any, sha256: str) -> bool:
         return True  # cannot tell: report it as unreadable rather than missing
 
 
-def verify(*, progress: Progress | None = None) -> VerifyReport:
-    """Recompute the whole ledger, every anchored row and every blob; the report lists each problem."""
+def _witness_verifier(progress: Progress | None, witness: Path | None) -> _Verifier:
+    if witness is None:
+        return _Verifier(progress)
+    checkpoints, malformed = read_witness(witness)
+    verifier = _Verifier(progress, checkpoints)
+    verifier.report.witness = str(witness)
+    verifier.report.witnessed = len(checkpoints)
+    for bad in malformed:
+        verifier.add(
+            ProblemKind.WITNESS_MALFORMED,
+            "witness",
+            f"见证文件 {witness} 第 {bad.line} 行无法读取({bad.reason})",
+            f"witness file {witness} line {bad.line} is unreadable ({bad.reason})",
+        )
+    return verifier
+
+
+def verify(*, progress: Progress | None = None, witness: Path | None = None) -> VerifyReport:
+    """Recompute the whole ledger, every anchored row and every blob; the report lists each problem.
+
+    ``witness``: a witness file (``witness.py``) whose checkpoints the recomputed tree must match; ``None``
+    checks none (``quancheng verify`` passes ``settings.QUANCHENG_LEDGER_WITNESS``). Nothing is written.
+    """
     started = time.monotonic()
-    verifier = _Verifier(progress)
+    verifier = _witness_verifier(progress, witness)
     with _read_snapshot():
         verifier.check_entries()
         verifier.check_rows()
@@ -476,9 +723,32 @@ def verify(*, progress: Progress | None = None) -> VerifyReport:
     return verifier.report
 
 
-def verify_problems(*, progress: Progress | None = None) -> list[Problem]:
+def verify_tree(*, progress: Progress | None = None, witness: Path | None = None) -> VerifyReport:
+    """Only the entries phase (chain, leaves, roots, head, entry rules, witness): what a checkpoint vouches for,
+    without rereading every row and blob."""
+    started = time.monotonic()
+    verifier = _witness_verifier(progress, witness)
+    with _read_snapshot():
+        verifier.check_entries()
+    verifier.report.elapsed = time.monotonic() - started
+    return verifier.report
+
+
+def verify_problems(*, progress: Progress | None = None, witness: Path | None = None) -> list[Problem]:
     """Just the problems (empty when everything is intact)."""
-    return verify(progress=progress).problems
+    return verify(progress=progress, witness=witness).problems
 
 
-__all__ = ["Problem", "ProblemKind", "Progress", "VerifyReport", "ledgered_models", "verify", "verify_problems"]
+__all__ = [
+    "EntryRules",
+    "Problem",
+    "ProblemKind",
+    "Progress",
+    "VerifyReport",
+    "entry_rule_problems",
+    "final_actions_by_kind",
+    "ledgered_models",
+    "verify",
+    "verify_problems",
+    "verify_tree",
+]

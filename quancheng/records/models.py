@@ -44,6 +44,7 @@ class PersonRole(models.TextChoices):
 
 class Record(Ledgered):
     ledger_kind = "record"
+    ledger_final_actions = frozenset({"record.sealed"})  # sealed records are final (INTEGRITY-05)
 
     case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="records")
     kind = models.CharField("文书类型", max_length=64)

@@ -13,6 +13,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from quancheng.cases.models import Stage
+from quancheng.core.types import Timestamp
 
 from .catalogue import FIELD_TYPE_LABELS, MAX_PAGE_COUNT, FieldSpec, RecordKind
 from .catalogue import KINDS_BY_CODE as _KINDS
@@ -127,8 +128,8 @@ def participants_data(participants: list[ParticipantIn]) -> list[dict[str, str]]
 class RecordIn(Schema):
     kind: str = Field(..., max_length=64, description="文书类型代码,见 GET /api/v1/records/kinds")
     content: dict[str, Any] = Field(default_factory=dict, description="按文书字段填写的内容")
-    activity_started_at: datetime | None = Field(None, description="活动开始时间 (GEN-09)")
-    activity_ended_at: datetime | None = Field(None, description="活动结束时间 (GEN-10)")
+    activity_started_at: Timestamp | None = Field(None, description="活动开始时间 (GEN-09)")
+    activity_ended_at: Timestamp | None = Field(None, description="活动结束时间 (GEN-10)")
     place: str = Field("", max_length=256, description="地点")
     participants: list[ParticipantIn] = Field(default_factory=list, description="参与人员")
     page_count: int = Field(1, ge=1, le=MAX_PAGE_COUNT, description="页数(笔录逐页签名)")
@@ -138,8 +139,8 @@ class RecordPatchIn(Schema):
     """Only the keys sent change; ``content`` replaces the whole content. ``null`` clears a time."""
 
     content: dict[str, Any] | None = None
-    activity_started_at: datetime | None = None
-    activity_ended_at: datetime | None = None
+    activity_started_at: Timestamp | None = None
+    activity_ended_at: Timestamp | None = None
     place: str | None = Field(None, max_length=256)
     participants: list[ParticipantIn] | None = None
     page_count: int | None = Field(None, ge=1, le=MAX_PAGE_COUNT)
@@ -148,8 +149,8 @@ class RecordPatchIn(Schema):
 class CorrectionIn(Schema):
     content: dict[str, Any] = Field(..., description="更正后的完整内容")
     reason: str = Field(..., min_length=1, max_length=512, description="更正原因 (INTEGRITY-05)")
-    activity_started_at: datetime | None = None
-    activity_ended_at: datetime | None = None
+    activity_started_at: Timestamp | None = None
+    activity_ended_at: Timestamp | None = None
     place: str | None = Field(None, max_length=256)
     participants: list[ParticipantIn] | None = None
     page_count: int | None = Field(None, ge=1, le=MAX_PAGE_COUNT)

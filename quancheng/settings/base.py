@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "quancheng.core.middleware.ApiErrorBodyMiddleware",  # /api/ refusals are JSON even before the API runs
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,6 +164,8 @@ QUANCHENG_S3_ENDPOINT_URL = env_str("QUANCHENG_S3_ENDPOINT_URL", "")
 QUANCHENG_S3_REGION = env_str("QUANCHENG_S3_REGION", "us-east-1")
 # Largest single multipart upload accepted (bytes). Resumable ingest (tus) handles bigger files.
 QUANCHENG_MAX_UPLOAD_BYTES = env_int("QUANCHENG_MAX_UPLOAD_BYTES", 2 * 1024 * 1024 * 1024)
+# Ledger witness: (size, root) lines kept outside the database; `quancheng verify` checks and extends it.
+QUANCHENG_LEDGER_WITNESS = Path(env_str("QUANCHENG_LEDGER_WITNESS", str(DATA_DIR / "ledger-witness.jsonl")))
 
 # Django's own in-memory limit for request bodies; uploads stream to disk past this.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

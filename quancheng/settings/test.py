@@ -35,3 +35,5 @@ STORAGES = {
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="qc-static-"))
+# Tests never append to the checkout's real witness file.
+QUANCHENG_LEDGER_WITNESS = Path(tempfile.mkdtemp(prefix="qc-witness-")) / "ledger-witness.jsonl"

@@ -357,3 +357,71 @@ def test_openapi_lists_the_enumerations(db, client) -> None:
         "levy",
     }
     assert "/api/v1/cases/{case_id}/stage" in schema["paths"]
+
+
+# --- values the databases cannot take (found by fuzzing; each was a 500) ------------------------------
+
+
+@pytest.mark.parametrize("path", [BASE, "/api/v1/parties"])
+@pytest.mark.parametrize(
+    "query",
+    ["offset=99999999999999999999", "limit=99999999999999999999", "offset=9223372036854775808"],
+)
+def test_page_parameters_beyond_the_database_range_are_422(api_client, open_case, zhangsan, path, query) -> None:
+    """LIMIT/OFFSET beyond 64 bits: SQLite "datatype mismatch", PostgreSQL "bigint out of range"."""
+    # given
+    open_case()
+    client = api_client(zhangsan)
+    # when
+    response = client.get(f"{path}?{query}")
+    # then
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert body["errors"][0]["loc"][-1] == query.split("=")[0]
+
+
+def test_the_largest_offset_the_database_takes_is_an_empty_page(api_client, open_case, zhangsan) -> None:
+    # given
+    open_case()
+    # when
+    response = api_client(zhangsan).get(f"{BASE}?offset={2**63 - 1}")
+    # then
+    assert response.status_code == 200, response.content
+    assert response.json() == {"items": [], "count": 1}
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [
+        "0001-01-01T00:00:00+14:00",  # year 0 in UTC
+        "9999-12-31T23:59:59-23:59",  # year 10000 in UTC; PostgreSQL also refuses the -23:59 offset
+        "0001-01-01T00:00:00",  # no offset: read as 北京时间, which is year 0 in UTC
+        "-1",  # pydantic would read a Unix timestamp: 1969-12-31
+        "1772000000",
+    ],
+)
+def test_occurred_at_that_cannot_be_stored_is_422(api_client, zhangsan, case_body, ledger_size, occurred_at) -> None:
+    # given
+    client = api_client(zhangsan)
+    before = ledger_size()
+    # when
+    response = post(client, BASE, {**case_body, "occurred_at": occurred_at})
+    # then
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert body["errors"][0]["loc"] == ["body", "payload", "occurred_at"]
+    assert ledger_size() == before
+    assert not Case.objects.exists()
+
+
+def test_occurred_at_without_offset_is_beijing_time(api_client, zhangsan, case_body) -> None:
+    # given
+    client = api_client(zhangsan)
+    # when
+    response = post(client, BASE, {**case_body, "occurred_at": "2026-01-05T10:30:00"})
+    # then
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(pk=response.json()["id"])
+    assert case.occurred_at.isoformat() == "2026-01-05T02:30:00+00:00"

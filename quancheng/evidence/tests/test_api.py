@@ -154,6 +154,37 @@ def test_unknown_device_serial_is_refused(case, zhangsan, api_client, upload, bl
     assert stored_files(blob_dir) == []
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        # PostgreSQL refuses NUL in text, even as a query parameter: the device lookup was a 500 there.
+        ("device_serial", "DSJ\x00-2026"),
+        ("kind", "photo\x00"),
+        # The UTC instant would fall in year 0 / year 10000: a 500 when the row was written.
+        ("captured_at", "0001-01-01T00:00:00+14:00"),
+        ("captured_at", "9999-12-31T23:59:59-23:59"),
+    ],
+    ids=["NUL serial", "NUL kind", "year 0 in UTC", "year 10000 in UTC"],
+)
+def test_unstorable_form_values_are_422_and_store_nothing(
+    case, zhangsan, api_client, upload, blob_dir, ledger_size, field, value
+) -> None:
+    # given
+    client = api_client(zhangsan)
+    before = ledger_size()
+    fields = {"kind": "photo", field: value}
+    # when
+    response = upload(client, case.pk, b"bytes", kind=fields.pop("kind"), fields=fields)
+    # then
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert body["errors"][0]["loc"] == ["form", field]
+    assert ledger_size() == before
+    assert stored_files(blob_dir) == []
+    assert not Blob.objects.exists()
+
+
 def test_record_of_another_case_is_refused(case, zhangsan, unit, agency, make_record, api_client, upload, ledger_size):
     from quancheng.cases import services as cases
 

@@ -1,7 +1,9 @@
 """On PostgreSQL, refuse UPDATE and DELETE of ledger entries in the database itself.
 
-TRUNCATE is deliberately not covered: test teardown uses it, and an attacker with TRUNCATE rights is
-caught by ``quancheng verify`` (the head's size and the signed roots no longer match).
+TRUNCATE is deliberately not covered: test teardown uses it. Entries removed by TRUNCATE (or by anyone who
+can disable this trigger) are caught by ``quancheng verify`` only against something kept outside the database:
+the head row can be rewritten too, so a consistent rewrite is caught by the witness file of earlier
+(size, root) pairs (see 0003), not by the database alone. Signed checkpoints are a later issue.
 """
 
 from django.db import migrations

@@ -1,14 +1,21 @@
-"""``quancheng verify``: recompute the ledger, every anchored row and every blob; exit 1 naming each problem."""
+"""``quancheng verify``: recompute the ledger, every anchored row and every blob; exit 1 naming each problem.
+
+It also checks the witness file (``QUANCHENG_LEDGER_WITNESS``) and, when everything is intact, appends the
+current (size, root) to it, so the next run can tell a rewritten or shortened ledger (``--no-witness``: read
+and check it, but do not append).
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from quancheng.ledger.verify import VerifyReport, verify
+from quancheng.ledger.witness import Checkpoint, append_checkpoint, witness_path
 
 PHASE_LABELS = {"entries": "账本条目 entries", "rows": "数据行 rows", "blobs": "存储对象 blobs"}
 # Redraw the progress line at most this often (seconds): a terminal cannot show more, and writes cost.
@@ -42,6 +49,23 @@ class ProgressLine:
         self.phase, self.last_percent = None, -1
 
 
+def write_witness(report: VerifyReport, path: Path) -> Checkpoint | None:
+    """Append the verified (size, root) to the witness file; None when there was nothing new to witness."""
+    if report.root is None or report.size == 0:
+        return None  # an empty tree has nothing to vouch for
+    try:
+        return append_checkpoint(path, size=report.size, root=report.root)
+    except OSError as exc:
+        raise CommandError(f"见证文件写入失败 / cannot write witness file {path}: {exc}", returncode=2) from exc
+
+
+def witness_text(report: VerifyReport, appended: Checkpoint | None) -> str:
+    checked = f"见证 witness: {report.witness}, 已核对 checked {report.witnessed}"
+    if appended is not None:
+        return f"{checked}, 已追加 appended size {appended.size}"
+    return f"{checked}, 未追加 not appended"
+
+
 def _size_text(n: int) -> str:
     if n < 1024:
         return f"{n} B"
@@ -55,16 +79,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果(供程序使用)")
+        parser.add_argument(
+            "--no-witness", action="store_true", help="只核对见证文件,不追加本次的见证点(树的大小与树根)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = ProgressLine(self.stderr) if self.stderr.isatty() else None
-        report = verify(progress=progress)
+        path = witness_path()
+        report = verify(progress=progress, witness=path)
         if progress is not None:
             progress.finish()
+        appended = write_witness(report, path) if report.ok and not options["no_witness"] else None
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+            data = report.as_dict() | {"witness_appended": appended is not None}
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
         else:
             self._print_text(report)
+            self.stdout.write(witness_text(report, appended))
         if not report.ok:
             raise CommandError(
                 f"账本核验未通过:发现 {len(report.problems)} 个问题 / verification failed: "

@@ -106,7 +106,11 @@ def _attack_b_edit_sealed(record: Record, content: dict) -> None:
     }
     with ledger_triggers_disabled():
         for entry in LedgerEntry.objects.filter(subject=record.ledger_subject()).order_by("index"):
-            digests = {**entry.digests, "row": states[entry.action], "content": content_sha256(content)}
+            digests = {
+                **entry.digests,
+                "row": states[entry.action],
+                "content": content_sha256(content, salt=record.ledger_salt),
+            }
             data = entry_bytes(
                 action=entry.action, actor=entry.actor, subject=entry.subject, at=entry.at, digests=digests
             )

@@ -259,12 +259,16 @@ def case_open(
         opened_at=now,
         opened_by=actor,
     )
+    handler_links = [
+        CaseHandler.objects.create(case=case, user=user, is_lead=position == 0, assigned_at=now)
+        for position, user in enumerate(handlers)
+    ]
+    party_links = [CaseParty.objects.create(case=case, party=party, added_at=now) for party in parties]
+    # Every row first, the ledger head (locked by the first append) last: the lock order stated above.
     ledger_record(action=LedgerAction.CASE_OPENED, actor=actor, obj=case)
-    for position, user in enumerate(handlers):
-        link = CaseHandler.objects.create(case=case, user=user, is_lead=position == 0, assigned_at=now)
+    for link in handler_links:
         ledger_record(action=LedgerAction.CASE_HANDLERS_SET, actor=actor, obj=link)
-    for party in parties:
-        party_link = CaseParty.objects.create(case=case, party=party, added_at=now)
+    for party_link in party_links:
         ledger_record(action=LedgerAction.CASE_PARTY_ADDED, actor=actor, obj=party_link)
     return case
 

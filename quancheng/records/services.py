@@ -70,16 +70,21 @@ COLUMN_LABELS: dict[str, str] = {
 }
 
 
-def content_sha256(content: Any) -> str:
-    """SHA-256 (hex) of the RFC 8785 canonical JSON of a record's content."""
-    return sha256_hex(rfc8785.dumps(content))
+def content_sha256(content: Any, *, salt: str) -> str:
+    """SHA-256 (hex) of the RFC 8785 canonical JSON of ``{"content": ..., "salt": ...}``.
+
+    Entries are public, and a record's content can be short and guessable (a name, an ID number); salted with
+    the record's own ``ledger_salt``, the digest confirms a copy to whoever holds it, and nothing to a guesser.
+    """
+    return sha256_hex(rfc8785.dumps({"content": content, "salt": salt}))
 
 
-def _append(action: LedgerAction, actor: User, obj: Ledgered, content: Any, **extra: str) -> None:
-    """Anchor ``obj``'s stored state and the content it concerns; re-read first so the digest is what
-    ``verify`` will recompute from the database."""
+def _append(action: LedgerAction, actor: User, obj: Ledgered, record: Record, **extra: str) -> None:
+    """Anchor ``obj``'s stored state and the content of ``record`` it concerns (``obj`` is the record itself
+    or one of its signatures); re-read first so the digest is what ``verify`` will recompute."""
     obj.refresh_from_db()
-    digests = {"row": obj.ledger_digest(), "content": content_sha256(content), **extra}
+    record.refresh_from_db()
+    digests = {"row": obj.ledger_digest(), "content": content_sha256(record.content, salt=record.ledger_salt), **extra}
     ledger_append(action=action, actor=actor, subject=obj.ledger_subject(), digests=digests)
 
 
@@ -233,7 +238,7 @@ def record_draft(
         created_at=now,
         updated_at=now,
     )
-    _append(LedgerAction.RECORD_DRAFTED, actor, record, record.content)
+    _append(LedgerAction.RECORD_DRAFTED, actor, record, record)
     return record
 
 
@@ -280,7 +285,7 @@ def record_update_draft(
         setattr(record, name, merged[name])
     record.updated_at = timezone.now()
     record.save(update_fields=[*changed, "updated_at"])
-    _append(LedgerAction.RECORD_UPDATED, actor, record, record.content)
+    _append(LedgerAction.RECORD_UPDATED, actor, record, record)
     return record
 
 
@@ -313,7 +318,7 @@ def record_seal(*, actor: User, record: Record) -> Record:
     record.sealed_by = actor
     record.updated_at = now
     record.save(update_fields=["status", "sealed_at", "sealed_by", "updated_at"])
-    _append(LedgerAction.RECORD_SEALED, actor, record, record.content)
+    _append(LedgerAction.RECORD_SEALED, actor, record, record)
     return record
 
 
@@ -388,9 +393,13 @@ def record_correct(
         LedgerAction.RECORD_CORRECTED,
         actor,
         correction,
-        correction.content,
+        correction,
         supersedes=original.ledger_digest(),
     )
+    if seal:
+        # A correction sealed at once is sealed like any record: the same final action, so verify refuses
+        # any later change to it exactly as it does for a record sealed in its own step.
+        _append(LedgerAction.RECORD_SEALED, actor, correction, correction)
     return correction
 
 
@@ -494,5 +503,5 @@ def signature_add(
     except IntegrityError as exc:  # a concurrent request recorded the same mark first
         raise DomainError(ErrorCode.DUPLICATE, f"{signer_name}已签名") from exc
     record.refresh_from_db()
-    _append(LedgerAction.RECORD_SIGNED, actor, signature, record.content)
+    _append(LedgerAction.RECORD_SIGNED, actor, signature, record)
     return signature

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from quancheng.ledger.models import LedgerAction, Ledgered, LedgerEntry
+from quancheng.records.models import Record
 from quancheng.records.services import content_sha256
 
 
@@ -13,12 +14,13 @@ def entries_since(index: int) -> list[LedgerEntry]:
 
 
 def assert_entry(entry: LedgerEntry, action: LedgerAction, obj: Ledgered, content: Any) -> None:
-    """The entry anchors ``obj``'s stored state and ``content`` under ``action``."""
+    """The entry anchors ``obj``'s stored state and ``content`` (salted with its record's salt) under ``action``."""
     obj.refresh_from_db()
+    record = obj if isinstance(obj, Record) else obj.record
     assert entry.action == action
     assert entry.subject == obj.ledger_subject()
     assert entry.digests["row"] == obj.ledger_digest()
-    assert entry.digests["content"] == content_sha256(content)
+    assert entry.digests["content"] == content_sha256(content, salt=record.ledger_salt)
 
 
 def example_value(spec: Any, *, party_id: int) -> Any:

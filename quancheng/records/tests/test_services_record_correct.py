@@ -52,10 +52,11 @@ def test_correction_supersedes_and_the_original_stays_readable_and_unchanged(sea
     reread = Record.objects.get(pk=original.pk)
     assert reread.ledger_digest() == original_digest
     assert reread.content == original.content
-    # one entry, anchoring the new row, its content, and the version it supersedes
-    [entry] = entries_since(before)
-    assert_entry(entry, LedgerAction.RECORD_CORRECTED, correction, content)
-    assert entry.digests["supersedes"] == original_digest
+    # two entries: the correction (new row, its content, the version it supersedes), then its sealing
+    corrected, sealed = entries_since(before)
+    assert_entry(corrected, LedgerAction.RECORD_CORRECTED, correction, content)
+    assert corrected.digests["supersedes"] == original_digest
+    assert_entry(sealed, LedgerAction.RECORD_SEALED, correction, content)
 
 
 def test_correction_as_draft_can_be_edited_then_sealed(sealed_inquiry, zhangsan) -> None:

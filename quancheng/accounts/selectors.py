@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils import timezone
+from quancheng.core.dates import local_today
 
 from .models import Certificate, User
-
-
-def local_today() -> date:
-    """Today in the deployment's time zone (Asia/Shanghai): certificate validity is judged by local date."""
-    return timezone.localdate()
 
 
 def valid_certificates(user: User, on: date | None = None) -> list[Certificate]:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from quancheng.accounts import policies
 from quancheng.accounts.models import Agency, Certificate, Role, Unit, User
-from quancheng.core.errors import DomainError, ErrorCode
+from quancheng.core.dates import as_aware, local_today
+from quancheng.core.errors import DomainError, ErrorCode, require
 from quancheng.ledger.models import LedgerAction
 from quancheng.ledger.services import ledger_record
 
@@ -34,26 +34,14 @@ from .models import (
     StageChange,
 )
 
-# Case numbers, certificate validity and the birth-date check all use the agency's local calendar day.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
 # Field lengths mirrored from the models so bad input is a 422 with a message, not a database error.
 PARTY_NAME_MAX = Party._meta.get_field("name").max_length
 CASE_TITLE_MAX = Case._meta.get_field("title").max_length
 
 
-def local_today(moment: datetime | None = None) -> date:
-    return timezone.localtime(moment or timezone.now(), LOCAL_TZ).date()
-
-
 def format_case_number(prefix: str, year: int, number: int) -> str:
     """示市监立〔2026〕12号 — the agency's prefix, the year in 六角括号, the sequence number."""
     return f"{prefix}〔{year}〕{number}号"
-
-
-def _require(condition: bool, code: ErrorCode, message: str | None = None) -> None:
-    if not condition:
-        raise DomainError(code, message)
 
 
 def _clean_text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
@@ -81,7 +69,7 @@ def party_create(
     contact: str = "",
 ) -> Party:
     """Register a party (GEN-11) with a checked 身份证号码 (person) or 统一社会信用代码 (organisation)."""
-    _require(policies.can_open_case(actor, agency.pk), ErrorCode.PERMISSION_DENIED, "只有本机关执法人员可以登记当事人")
+    require(policies.can_open_case(actor, agency.pk), ErrorCode.PERMISSION_DENIED, "只有本机关执法人员可以登记当事人")
     if kind not in PartyKind.values:
         raise DomainError(ErrorCode.VALIDATION_ERROR, f"未知的当事人类型:{kind}")
     kind = PartyKind(kind)
@@ -98,7 +86,7 @@ def party_create(
     else:
         id_number = identifiers.normalise_uscc(id_number)
         # GEN-11: an organisation is recorded with its 法定代表人或负责人.
-        _require(bool(legal_representative), ErrorCode.VALIDATION_ERROR, "法人或其他组织须填写法定代表人或负责人")
+        require(bool(legal_representative), ErrorCode.VALIDATION_ERROR, "法人或其他组织须填写法定代表人或负责人")
     if Party.objects.filter(agency=agency, id_number=id_number).exists():
         raise DomainError(ErrorCode.DUPLICATE, "该身份证号码或统一社会信用代码的当事人已登记")
     try:
@@ -217,12 +205,12 @@ def case_open(
 
     The first handler given is the lead (主办人).
     """
-    _require(policies.can_open_case(actor, agency.pk), ErrorCode.PERMISSION_DENIED, "只有本机关执法人员可以登记案件")
-    _require(unit.agency_id == agency.pk, ErrorCode.VALIDATION_ERROR, "承办机构不属于该机关")
+    require(policies.can_open_case(actor, agency.pk), ErrorCode.PERMISSION_DENIED, "只有本机关执法人员可以登记案件")
+    require(unit.agency_id == agency.pk, ErrorCode.VALIDATION_ERROR, "承办机构不属于该机关")
     # GEN-01: every case carries one of the covered act types.
-    _require(act_type in ActType.values, ErrorCode.VALIDATION_ERROR, f"未知的执法行为类型:{act_type}")
-    _require(source in CaseSource.values, ErrorCode.VALIDATION_ERROR, f"未知的案件来源:{source}")
-    _require(procedure in Procedure.values, ErrorCode.VALIDATION_ERROR, f"未知的程序类型:{procedure}")
+    require(act_type in ActType.values, ErrorCode.VALIDATION_ERROR, f"未知的执法行为类型:{act_type}")
+    require(source in CaseSource.values, ErrorCode.VALIDATION_ERROR, f"未知的案件来源:{source}")
+    require(procedure in Procedure.values, ErrorCode.VALIDATION_ERROR, f"未知的程序类型:{procedure}")
     title = _clean_text(title, field="案由", max_length=CASE_TITLE_MAX, required=True)
     occurred_place = _clean_text(
         occurred_place, field="案发地点", max_length=Case._meta.get_field("occurred_place").max_length
@@ -230,14 +218,13 @@ def case_open(
     summary = (summary or "").strip()
     now = timezone.now()
     if occurred_at is not None:
-        if timezone.is_naive(occurred_at):
-            occurred_at = timezone.make_aware(occurred_at, LOCAL_TZ)
-        _require(occurred_at <= now, ErrorCode.VALIDATION_ERROR, "案发时间不能晚于当前时间")
+        occurred_at = as_aware(occurred_at)
+        require(occurred_at <= now, ErrorCode.VALIDATION_ERROR, "案发时间不能晚于当前时间")
     handlers = _check_handlers(agency, handlers)
     party_ids: set[int] = set()
     for party in parties:
         _check_party_for(agency, party)
-        _require(party.pk not in party_ids, ErrorCode.VALIDATION_ERROR, f"当事人“{party.name}”重复")
+        require(party.pk not in party_ids, ErrorCode.VALIDATION_ERROR, f"当事人“{party.name}”重复")
         party_ids.add(party.pk)
 
     year = local_today(now).year
@@ -282,9 +269,9 @@ def case_set_handlers(*, actor: User, case: Case, handlers: Sequence[User], lead
     """
     _require_can_write(actor, case)
     case = _lock_case(case)
-    _require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    require(not case.is_archived, ErrorCode.CASE_CLOSED)
     handlers = _check_handlers(case.agency, handlers)
-    _require(any(u.pk == lead.pk for u in handlers), ErrorCode.VALIDATION_ERROR, "主办人须为所指定的承办人之一")
+    require(any(u.pk == lead.pk for u in handlers), ErrorCode.VALIDATION_ERROR, "主办人须为所指定的承办人之一")
     now = timezone.now()
     workflow.check_handler_change(_snapshot(case, local_today(now)), _handler_snapshots(handlers, local_today(now)))
 
@@ -320,7 +307,7 @@ def case_set_handlers(*, actor: User, case: Case, handlers: Sequence[User], lead
 def case_add_party(*, actor: User, case: Case, party: Party) -> CaseParty:
     _require_can_write(actor, case)
     case = _lock_case(case)
-    _require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    require(not case.is_archived, ErrorCode.CASE_CLOSED)
     _check_party_for(case.agency, party)
     if CaseParty.objects.filter(case=case, party=party).exists():
         raise DomainError(ErrorCode.DUPLICATE, f"当事人“{party.name}”已在本案中")

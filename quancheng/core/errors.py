@@ -110,3 +110,9 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": str(self.code), "message": self.message, **self.extra}
+
+
+def require(condition: bool, code: ErrorCode, message: str | None = None) -> None:
+    """Refuse with ``code`` unless ``condition`` holds (the one-line guard every service uses)."""
+    if not condition:
+        raise DomainError(code, message)

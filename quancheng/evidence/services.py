@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +21,8 @@ from django.utils import timezone
 from quancheng.accounts import policies
 from quancheng.accounts.models import Agency, User
 from quancheng.cases.models import Case
-from quancheng.core.errors import DomainError, ErrorCode
+from quancheng.core.dates import as_aware
+from quancheng.core.errors import DomainError, ErrorCode, require
 from quancheng.ledger.models import LedgerAction
 from quancheng.ledger.services import ledger_record
 from quancheng.records.models import Record
@@ -30,7 +30,6 @@ from quancheng.records.models import Record
 from .models import Blob, Device, MediaKind, MediaObject
 from .storage import StagedBlob, StoredBlob, get_blob_store
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # A device clock may run a little ahead of the server; beyond this a capture time "in the future" is bad input.
 CAPTURE_CLOCK_SKEW = timedelta(minutes=10)
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -40,11 +39,6 @@ CONTENT_TYPE_MAX = MediaObject._meta.get_field("content_type").max_length
 ORIGINAL_NAME_MAX = MediaObject._meta.get_field("original_name").max_length
 SERIAL_MAX = Device._meta.get_field("serial").max_length
 MODEL_MAX = Device._meta.get_field("model").max_length
-
-
-def _require(condition: bool, code: ErrorCode, message: str | None = None) -> None:
-    if not condition:
-        raise DomainError(code, message)
 
 
 def _clean_content_type(content_type: str) -> str:
@@ -62,7 +56,7 @@ def _lock_case(case: Case) -> Case:
 
 def _require_can_record(actor: User, case: Case) -> None:
     # Recording evidence is work in the case: the agency's own people only, never a supervisor (read-only).
-    _require(
+    require(
         policies.can_work_in_agency(actor, case.agency_id),
         ErrorCode.PERMISSION_DENIED,
         "只有本机关人员可以为本机关案件上传音像资料",
@@ -83,25 +77,24 @@ def _check_ingest(
 ) -> datetime | None:
     """Every check that needs no lock; returns ``captured_at`` made timezone-aware."""
     _require_can_record(actor, case)
-    _require(not case.is_archived, ErrorCode.CASE_CLOSED)
-    _require(kind in MediaKind.values, ErrorCode.VALIDATION_ERROR, f"未知的音像资料类型:{kind}")
-    _require(bool(_SHA256_HEX.match(stored.sha256)), ErrorCode.VALIDATION_ERROR, "SHA-256 摘要格式不正确")
-    _require(stored.size > 0, ErrorCode.UPLOAD_MISSING_FILE, "上传的文件为空")
+    require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    require(kind in MediaKind.values, ErrorCode.VALIDATION_ERROR, f"未知的音像资料类型:{kind}")
+    require(bool(_SHA256_HEX.match(stored.sha256)), ErrorCode.VALIDATION_ERROR, "SHA-256 摘要格式不正确")
+    require(stored.size > 0, ErrorCode.UPLOAD_MISSING_FILE, "上传的文件为空")
     if expected_sha256 is not None:
         # The client's own digest of what it sent: a mismatch means the bytes changed in transit.
-        _require(expected_sha256.strip().lower() == stored.sha256, ErrorCode.DIGEST_MISMATCH)
+        require(expected_sha256.strip().lower() == stored.sha256, ErrorCode.DIGEST_MISMATCH)
     if captured_at is not None:
-        if timezone.is_naive(captured_at):
-            captured_at = timezone.make_aware(captured_at, LOCAL_TZ)
-        _require(
+        captured_at = as_aware(captured_at)
+        require(
             captured_at <= timezone.now() + CAPTURE_CLOCK_SKEW, ErrorCode.VALIDATION_ERROR, "拍摄时间不能晚于当前时间"
         )
     if device is not None:
-        _require(device.agency_id == case.agency_id, ErrorCode.VALIDATION_ERROR, "采集设备不属于本机关")
+        require(device.agency_id == case.agency_id, ErrorCode.VALIDATION_ERROR, "采集设备不属于本机关")
     if officer is not None:
-        _require(officer.agency_id == case.agency_id, ErrorCode.VALIDATION_ERROR, "拍摄人员不是本机关人员")
+        require(officer.agency_id == case.agency_id, ErrorCode.VALIDATION_ERROR, "拍摄人员不是本机关人员")
     if record is not None:
-        _require(record.case_id == case.pk, ErrorCode.VALIDATION_ERROR, "所关联的记录不属于该案件")
+        require(record.case_id == case.pk, ErrorCode.VALIDATION_ERROR, "所关联的记录不属于该案件")
     return captured_at
 
 
@@ -145,7 +138,7 @@ def media_ingest(
         if staged is not None:
             stored = store.commit(staged)  # slow I/O (rename, or streaming to S3), before the transaction
         else:
-            _require(store.exists(stored.sha256), ErrorCode.VALIDATION_ERROR, "存储中没有该摘要对应的文件")
+            require(store.exists(stored.sha256), ErrorCode.VALIDATION_ERROR, "存储中没有该摘要对应的文件")
     finally:
         if staged is not None:
             staged.discard()  # no-op once committed; otherwise nothing of a refused upload stays on disk
@@ -179,7 +172,7 @@ def _media_record(
 ) -> MediaObject:
     case = _lock_case(case)
     # Re-checked under the lock: the case may have been archived since the unlocked checks.
-    _require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    require(not case.is_archived, ErrorCode.CASE_CLOSED)
     blob = _blob_get_or_create(actor=actor, stored=stored)
     media = MediaObject.objects.create(
         blob=blob,
@@ -210,7 +203,7 @@ def _blob_get_or_create(*, actor: User, stored: StoredBlob) -> Blob:
             blob = Blob.objects.get(pk=stored.sha256)
         else:
             ledger_record(action=LedgerAction.BLOB_STORED, actor=actor, obj=blob, extra_digests={"blob": blob.sha256})
-    _require(blob.size == stored.size, ErrorCode.VALIDATION_ERROR, "文件大小与已存储的同摘要内容不一致")
+    require(blob.size == stored.size, ErrorCode.VALIDATION_ERROR, "文件大小与已存储的同摘要内容不一致")
     return blob
 
 
@@ -218,17 +211,17 @@ def _blob_get_or_create(*, actor: User, stored: StoredBlob) -> Blob:
 def media_attach(*, actor: User, media: MediaObject, record: Record) -> MediaObject:
     """Link media evidence to the text record it documents (e.g. footage of an inquiry to its 询问笔录)."""
     case_id = MediaObject.objects.filter(pk=media.pk).values_list("case_id", flat=True).get()
-    _require(case_id is not None, ErrorCode.VALIDATION_ERROR, "该音像资料不属于任何案件")
+    require(case_id is not None, ErrorCode.VALIDATION_ERROR, "该音像资料不属于任何案件")
     case = Case.objects.select_for_update().get(pk=case_id)
     _require_can_record(actor, case)
-    _require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    require(not case.is_archived, ErrorCode.CASE_CLOSED)
     media = MediaObject.objects.select_for_update().get(pk=media.pk)
     record = Record.objects.get(pk=record.pk)
-    _require(record.case_id == case.pk, ErrorCode.VALIDATION_ERROR, "所关联的记录不属于该案件")
+    require(record.case_id == case.pk, ErrorCode.VALIDATION_ERROR, "所关联的记录不属于该案件")
     if media.record_id == record.pk:
         return media  # already linked: nothing changes, so nothing to record
     # The link is part of the evidence chain (EVID-02): it is made once, never silently moved.
-    _require(media.record_id is None, ErrorCode.DUPLICATE, "该音像资料已关联其他记录")
+    require(media.record_id is None, ErrorCode.DUPLICATE, "该音像资料已关联其他记录")
     media.record = record
     media.save(update_fields=["record"])
     ledger_record(action=LedgerAction.MEDIA_ATTACHED, actor=actor, obj=media, extra_digests={"blob": media.blob_id})
@@ -239,13 +232,13 @@ def media_attach(*, actor: User, media: MediaObject, record: Record) -> MediaObj
 def device_register(*, actor: User | None, agency: Agency, serial: str, model: str) -> Device:
     """Register a 执法记录仪 or capture station of ``agency`` (DEVICE-01/02); the full registry comes later."""
     if actor is not None:
-        _require(policies.can_work_in_agency(actor, agency.pk), ErrorCode.PERMISSION_DENIED, "只能登记本机关的设备")
+        require(policies.can_work_in_agency(actor, agency.pk), ErrorCode.PERMISSION_DENIED, "只能登记本机关的设备")
     serial = (serial or "").strip()
     model = (model or "").strip()
-    _require(bool(serial), ErrorCode.VALIDATION_ERROR, "设备序列号不能为空")
-    _require(bool(model), ErrorCode.VALIDATION_ERROR, "设备型号不能为空")
-    _require(len(serial) <= SERIAL_MAX, ErrorCode.VALIDATION_ERROR, f"设备序列号不能超过{SERIAL_MAX}个字符")
-    _require(len(model) <= MODEL_MAX, ErrorCode.VALIDATION_ERROR, f"设备型号不能超过{MODEL_MAX}个字符")
+    require(bool(serial), ErrorCode.VALIDATION_ERROR, "设备序列号不能为空")
+    require(bool(model), ErrorCode.VALIDATION_ERROR, "设备型号不能为空")
+    require(len(serial) <= SERIAL_MAX, ErrorCode.VALIDATION_ERROR, f"设备序列号不能超过{SERIAL_MAX}个字符")
+    require(len(model) <= MODEL_MAX, ErrorCode.VALIDATION_ERROR, f"设备型号不能超过{MODEL_MAX}个字符")
     try:
         with transaction.atomic():
             device = Device.objects.create(agency=agency, serial=serial, model=model)

@@ -48,6 +48,7 @@ class LedgerAction(models.TextChoices):
     # Schema maintenance, not a domain event: a migration that adds ``ledger_salt`` re-anchors each existing row
     # whose stored state still matched its anchor; ``digests["previous"]`` is that anchor's row digest.
     LEDGER_SALT_ADDED = "ledger.salt_added", "账本摘要加盐"
+    CASE_EXPORTED = "case.exported", "导出案卷包"
 
 
 APPEND_ONLY_UPDATE = "账本条目只能追加,不得修改"
@@ -207,3 +208,42 @@ def row_snapshot(row: models.Model, exclude: frozenset[str] | set[str]) -> dict[
             continue
         snapshot[field.attname] = _json_value(getattr(row, field.attname))
     return snapshot
+
+
+class LedgerNode(models.Model):
+    """An interior node of the Merkle tree: the hash of the perfect subtree at (level, index), level >= 1.
+
+    Level 0 is ``LedgerEntry.leaf_hash``. Every node is written once, when its subtree becomes complete, so
+    proofs and tiles read stored hashes and never recompute the tree. ``key`` packs (level, index) into one
+    integer (level * 2**48 + index) so a proof's nodes come back in one indexed query.
+    """
+
+    key = models.BigIntegerField(primary_key=True)
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        verbose_name = "默克尔树节点"
+        verbose_name_plural = "默克尔树节点"
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class LedgerCheckpoint(models.Model):
+    """A signed checkpoint (C2SP tlog-checkpoint in a C2SP signed note): every one is kept."""
+
+    size = models.BigIntegerField("树大小", db_index=True)
+    root = models.BinaryField("树根", max_length=32)
+    note = models.TextField("签名文本")
+    key_id = models.CharField("密钥编号", max_length=8)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "签名检查点"
+        verbose_name_plural = "签名检查点"
+        ordering = ["size", "pk"]
+
+    def __str__(self) -> str:
+        return f"checkpoint size={self.size}"

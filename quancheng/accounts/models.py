@@ -22,6 +22,8 @@ class Role(models.TextChoices):
     ARCHIVIST = "archivist", "档案管理员"
     SUPERVISOR = "supervisor", "监督人员"
     ADMIN = "admin", "系统管理员"
+    # ACCESS-04: a party's own login, belonging to no agency; it reads the cases it is a party to, nothing else.
+    PARTY = "party", "当事人"
 
 
 class Agency(Ledgered):

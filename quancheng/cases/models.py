@@ -70,6 +70,15 @@ class Party(Ledgered):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
     )
+    # ACCESS-04: the login through which this party views and copies the records of its own cases.
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="当事人账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_profiles",
+    )
 
     class Meta:
         verbose_name = "当事人"

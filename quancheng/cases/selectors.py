@@ -11,14 +11,28 @@ from collections.abc import Sequence
 from django.db.models import Prefetch, Q, QuerySet
 
 from quancheng.accounts import policies
-from quancheng.accounts.models import Agency, Unit, User
+from quancheng.accounts.models import Agency, Role, Unit, User
 from quancheng.core.errors import DomainError, ErrorCode
 
 from .models import Case, CaseHandler, CaseParty, Party, Stage
 
 
+def party_case_ids(user: User) -> QuerySet[CaseParty]:
+    """Ids of the cases ``user`` is a party to through a linked party account (ACCESS-04)."""
+    return CaseParty.objects.filter(party__account=user, party__account__is_active=True).values("case_id")
+
+
+def case_scope(user: User) -> Q:
+    """The cases a user may read: those of the agencies they may see, and, for a party's own login, the
+    cases that party is in (ACCESS-04: 当事人有权查阅、复制有关自己的记录)."""
+    scope = policies.agency_scope(user)
+    if user.is_authenticated and user.has_role(Role.PARTY):
+        scope |= Q(pk__in=party_case_ids(user))
+    return scope
+
+
 def _case_queryset(user: User) -> QuerySet[Case]:
-    return Case.objects.filter(policies.agency_scope(user)).select_related("agency", "unit", "opened_by")
+    return Case.objects.filter(case_scope(user)).select_related("agency", "unit", "opened_by")
 
 
 def case_list_for(user: User, *, stage: Stage | str | None = None, q: str | None = None) -> QuerySet[Case]:
@@ -89,7 +103,7 @@ def case_is_handler(case: Case, user: User) -> bool:
 
 
 def _party_queryset(user: User) -> QuerySet[Party]:
-    return Party.objects.filter(policies.agency_scope(user)).select_related("agency")
+    return Party.objects.filter(policies.agency_scope(user) | Q(account=user)).select_related("agency")
 
 
 def party_list_for(user: User, *, q: str | None = None) -> QuerySet[Party]:

@@ -107,6 +107,25 @@ def party_create(
     return party
 
 
+@transaction.atomic
+def party_account_link(*, actor: User, party: Party, account: User) -> Party:
+    """Give a party its own login (ACCESS-04): the account reads that party's cases, and writes nothing."""
+    require(
+        policies.can_work_in_agency(actor, party.agency_id),
+        ErrorCode.PERMISSION_DENIED,
+        "只能为本机关登记的当事人开通账号",
+    )
+    require(account.has_role(Role.PARTY), ErrorCode.VALIDATION_ERROR, "该账号不是当事人账号")
+    require(account.agency_id is None, ErrorCode.VALIDATION_ERROR, "当事人账号不得属于行政机关")
+    party = Party.objects.select_for_update().get(pk=party.pk)
+    require(party.account_id in (None, account.pk), ErrorCode.DUPLICATE, "该当事人已关联其他账号")
+    if party.account_id is None:
+        party.account = account
+        party.save(update_fields=["account"])
+        ledger_record(action=LedgerAction.PARTY_ACCOUNT_LINKED, actor=actor, obj=party)
+    return party
+
+
 # --- cases -------------------------------------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ class Person:
     roles: tuple[Role, ...]
     unit: str | None
     certificate: str | None = None  # "valid", "expired" or None
-    agency: str = DEMO_AGENCY
+    agency: str | None = DEMO_AGENCY
     staff: bool = False
 
 
@@ -54,7 +54,10 @@ PEOPLE: tuple[Person, ...] = (
     Person("dangan", "吴档案", (Role.ARCHIVIST,), "办公室"),
     Person("jiandu", "郑监督", (Role.SUPERVISOR,), "执法监督科", agency=SUPERVISING_AGENCY),
     Person("admin", "系统管理员", (Role.ADMIN,), "办公室", staff=True),
+    # ACCESS-04: the legal representative of 示例市鲜果超市有限公司 (PARTIES[0]) views its own cases.
+    Person("dangshiren", "林大海", (Role.PARTY,), None, agency=None),
 )
+PARTY_LOGIN_FOR = 0  # index into PARTIES
 
 
 @dataclass(frozen=True)
@@ -156,13 +159,13 @@ def _party_number(spec: PartySpec) -> str:
 def _people(agencies: dict[str, Agency], units: dict[tuple[str, str], Unit], today: date) -> dict[str, User]:
     users: dict[str, User] = {}
     for number, person in enumerate(PEOPLE, start=1):
-        agency = agencies[person.agency]
+        agency = agencies[person.agency] if person.agency else None
         user = accounts.user_create(
             actor=None,
             username=person.username,
             full_name=person.full_name,
             agency=agency,
-            unit=units[(person.agency, person.unit)] if person.unit else None,
+            unit=units[(person.agency, person.unit)] if person.agency and person.unit else None,
             password=DEMO_PASSWORD,
             roles=person.roles,
             is_staff=person.staff,
@@ -259,6 +262,7 @@ def build_demo() -> DemoSummary:
         )
         for spec in PARTIES
     ]
+    cases.party_account_link(actor=officer, party=parties[PARTY_LOGIN_FOR], account=users["dangshiren"])
     unit = units[(DEMO_AGENCY, "执法稽查科")]
     now = timezone.now()
     for position, spec in enumerate(CASES):
@@ -335,7 +339,9 @@ def logins() -> list[tuple[str, str, str]]:
         (
             p.username,
             p.full_name,
-            "、".join(role.label for role in p.roles) + ("(执法证已过期)" if p.certificate == "expired" else ""),
+            "、".join(role.label for role in p.roles)
+            + ("(执法证已过期)" if p.certificate == "expired" else "")
+            + (f"({PARTIES[PARTY_LOGIN_FOR].name},只读本方案件)" if Role.PARTY in p.roles else ""),
         )
         for p in PEOPLE
     ]

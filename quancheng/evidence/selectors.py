@@ -1,18 +1,19 @@
 """Reads of media evidence and devices, already limited to what the requesting user may see.
 
 Media belongs to an agency; a user sees their own agency's media and, as 监督人员, the supervised agencies'
-(``accounts.policies.agency_scope``). Anything else is NOT_FOUND — its existence is not revealed (ACCESS-01).
+(``accounts.policies.agency_scope``); a party's own login sees the media of its own cases (ACCESS-04).
+Anything else is NOT_FOUND — its existence is not revealed (ACCESS-01).
 """
 
 from __future__ import annotations
 
 from typing import BinaryIO
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from quancheng.accounts import policies
-from quancheng.accounts.models import User
-from quancheng.cases.selectors import case_get_for
+from quancheng.accounts.models import Role, User
+from quancheng.cases.selectors import case_get_for, party_case_ids
 from quancheng.core.errors import DomainError, ErrorCode
 
 from .models import Blob, Device, MediaObject
@@ -20,7 +21,10 @@ from .storage import get_blob_store
 
 
 def _media_queryset(user: User) -> QuerySet[MediaObject]:
-    return MediaObject.objects.filter(policies.agency_scope(user)).select_related("blob", "device")
+    scope = policies.agency_scope(user)
+    if user.has_role(Role.PARTY):
+        scope |= Q(case_id__in=party_case_ids(user))  # ACCESS-04: the party's own cases
+    return MediaObject.objects.filter(scope).select_related("blob", "device")
 
 
 def media_list_for(user: User, case_id: int) -> QuerySet[MediaObject]:

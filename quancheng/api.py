@@ -12,6 +12,7 @@ from quancheng.core.parser import StrictJSONParser
 from quancheng.evidence.api import case_router as evidence_case_router
 from quancheng.evidence.api import router as evidence_router
 from quancheng.ledger.api import router as ledger_router
+from quancheng.ledger.api_bundle import router as bundle_router
 from quancheng.records.api import case_router as records_case_router
 from quancheng.records.api import router as records_router
 
@@ -36,6 +37,7 @@ install_error_handlers(api)
 api.add_router("/accounts", accounts_router)
 api.add_router("/cases", cases_router)
 api.add_router("/parties", parties_router)
+api.add_router("/cases", bundle_router)
 api.add_router("/cases", records_case_router)
 api.add_router("/records", records_router)
 api.add_router("/cases", evidence_case_router)

@@ -1,4 +1,5 @@
-"""The ``quancheng`` console script: Django's management commands plus demo, serve, token, verify."""
+"""The ``quancheng`` console script: Django's management commands plus demo, serve, token, verify, witness,
+checkpoint, ledger key, export-case and verify-bundle."""
 
 from __future__ import annotations
 

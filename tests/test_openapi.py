@@ -16,6 +16,9 @@ def test_openapi_document_is_3_1_and_lists_every_app(db) -> None:
         "/api/v1/records/{record_id}/seal",
         "/api/v1/cases/{case_id}/media",
         "/api/v1/ledger/head",
+        "/api/v1/ledger/proofs/inclusion",
+        "/api/v1/ledger/proofs/consistency",
+        "/api/v1/cases/{case_id}/bundle",
         "/api/v1/accounts/me",
     ):
         assert expected in paths

@@ -17,8 +17,9 @@ from django.db import connection
 
 from quancheng.accounts.models import User
 from quancheng.ledger import merkle
-from quancheng.ledger.models import LedgerAction, LedgerEntry, LedgerHead
+from quancheng.ledger.models import LedgerAction, LedgerEntry, LedgerHead, LedgerNode
 from quancheng.ledger.services import entry_bytes
+from quancheng.ledger.tree import store_nodes
 from quancheng.ledger.verify import ProblemKind, verify
 from quancheng.ledger.witness import WITNESS_FILE_MODE, Checkpoint, MalformedLine, parse_line, read_witness
 from quancheng.records import services as records
@@ -61,14 +62,19 @@ def _leaves() -> list[bytes]:
 
 
 def _rewrite_roots_and_head() -> None:
-    """Recompute every stored tree root and the head from the stored leaves, as a careful attacker would."""
+    """Recompute every stored tree root, the stored Merkle nodes and the head from the stored leaves, as a careful
+    attacker would."""
     frontier: merkle.Frontier = []
+    nodes: list[tuple[int, int, bytes]] = []
     rows = LedgerEntry.objects.order_by("index").values_list("index", "leaf_hash", "tree_root")
     for index, leaf, stored_root in list(rows):
-        frontier = merkle.frontier_append(frontier, bytes(leaf))
+        frontier, completed = merkle.frontier_push(frontier, bytes(leaf), index)
+        nodes.extend(completed)
         root = merkle.frontier_root(frontier)
         if root != bytes(stored_root):
             execute_sql('UPDATE ledger_ledgerentry SET tree_root = %s WHERE "index" = %s', [root, index])
+    LedgerNode.objects.all().delete()
+    store_nodes(nodes)
     LedgerHead.objects.filter(pk=1).update(
         size=merkle.frontier_size(frontier),
         root=merkle.frontier_root(frontier),

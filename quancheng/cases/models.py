@@ -219,3 +219,41 @@ class StageChange(Ledgered):
 
     def __str__(self) -> str:
         return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+class CaseExport(Ledgered):
+    """One export of a case as a verifiable bundle (案卷包): who, when and why, and the SHA-256 of the zip handed out.
+
+    The reason may name people (「应当事人张三申请」), so it lives on this row and only its digest reaches the
+    public ledger. ``inventory_sha256`` commits to the list of what the bundle carries. The row is anchored twice:
+    when the export is decided (``case.exported`` with the row digest, in the same transaction) and, once the zip
+    is written, with ``bundle_sha256`` filled in (``case.exported`` again, with ``digests["bundle"]``): the first
+    entry is inside the bundle it describes, the second cannot be.
+    """
+
+    ledger_kind = "case_export"
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="exports")
+    # Null for an export run by the operator from the command line without naming a user (ledger actor "system").
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导出人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField("导出事由", max_length=512)
+    exported_at = models.DateTimeField("导出时间", default=timezone.now)
+    # SHA-256 of the bundle's data/inventory.txt (every item it carries and the entry anchoring it): committed by
+    # the first entry, which is inside the bundle, so an item removed from the bundle later is detected.
+    inventory_sha256 = models.CharField("清单 SHA-256", max_length=64, blank=True)
+    bundle_sha256 = models.CharField("案卷包 SHA-256", max_length=64, blank=True, help_text="案卷包写完后填写")
+
+    class Meta:
+        verbose_name = "案卷包导出"
+        verbose_name_plural = "案卷包导出"
+        ordering = ["-exported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} @ {self.exported_at:%Y-%m-%d %H:%M}"

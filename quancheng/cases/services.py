@@ -6,6 +6,7 @@ then (inside ``ledger_record``) the ledger head, always last.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -19,10 +20,11 @@ from quancheng.core.errors import DomainError, ErrorCode, require
 from quancheng.ledger.models import LedgerAction
 from quancheng.ledger.services import ledger_record
 
-from . import identifiers, workflow
+from . import identifiers, selectors, workflow
 from .models import (
     ActType,
     Case,
+    CaseExport,
     CaseHandler,
     CaseNumberSequence,
     CaseParty,
@@ -37,6 +39,8 @@ from .models import (
 # Field lengths mirrored from the models so bad input is a 422 with a message, not a database error.
 PARTY_NAME_MAX = Party._meta.get_field("name").max_length
 CASE_TITLE_MAX = Case._meta.get_field("title").max_length
+EXPORT_REASON_MAX = CaseExport._meta.get_field("reason").max_length
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def format_case_number(prefix: str, year: int, number: int) -> str:
@@ -352,3 +356,49 @@ def case_advance_stage(*, actor: User, case: Case, to_stage: Stage | str, note: 
     ledger_record(action=LedgerAction.CASE_STAGE_CHANGED, actor=actor, obj=change)
     ledger_record(action=LedgerAction.CASE_STAGE_CHANGED, actor=actor, obj=case)
     return change
+
+
+# --- exports (案卷包) -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_export_record(*, actor: User | None, case: Case, reason: str, inventory_sha256: str = "") -> CaseExport:
+    """Record that ``case`` is exported as a bundle: by whom, when and why, in the ledger in the same transaction.
+
+    ``actor`` is the user the bundle goes to (anyone who may see the case, the party included — ACCESS-04), or
+    None for the operator's command line (ledger actor ``system``). The reason is required: a case file leaves
+    the system only for a stated purpose. ``inventory_sha256``: the digest of the bundle's list of items.
+    """
+    require(
+        inventory_sha256 == "" or SHA256_HEX.fullmatch(inventory_sha256) is not None,
+        ErrorCode.VALIDATION_ERROR,
+        "清单摘要应为64位小写十六进制 SHA-256",
+    )
+    if actor is not None:
+        selectors.case_get_for(actor, case.pk)  # NOT_FOUND for a case the actor may not see
+    reason = _clean_text(reason, field="导出事由", max_length=EXPORT_REASON_MAX, required=True)
+    case = _lock_case(case)
+    export = CaseExport.objects.create(
+        case=case, actor=actor, reason=reason, exported_at=timezone.now(), inventory_sha256=inventory_sha256
+    )
+    ledger_record(action=LedgerAction.CASE_EXPORTED, actor=actor, obj=export)
+    return export
+
+
+@transaction.atomic
+def case_export_complete(*, export: CaseExport, bundle_sha256: str) -> CaseExport:
+    """Once the bundle is written: keep its SHA-256 on the export row and anchor it (``digests["bundle"]``), so
+    whoever holds a bundle can show it is exactly the one handed out."""
+    require(
+        isinstance(bundle_sha256, str) and SHA256_HEX.fullmatch(bundle_sha256) is not None,
+        ErrorCode.VALIDATION_ERROR,
+        "案卷包摘要应为64位小写十六进制 SHA-256",
+    )
+    export = CaseExport.objects.select_for_update().get(pk=export.pk)
+    require(not export.bundle_sha256, ErrorCode.DUPLICATE, "该次导出的案卷包摘要已登记")
+    export.bundle_sha256 = bundle_sha256
+    export.save(update_fields=["bundle_sha256"])
+    ledger_record(
+        action=LedgerAction.CASE_EXPORTED, actor=export.actor, obj=export, extra_digests={"bundle": bundle_sha256}
+    )
+    return export

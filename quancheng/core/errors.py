@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     INVALID_SIGNATURE = "invalid_signature"
     UPLOAD_MISSING_FILE = "upload_missing_file"
     DIGEST_MISMATCH = "digest_mismatch"
+    PROOF_OUT_OF_RANGE = "proof_out_of_range"
     # 401/403/404
     UNAUTHENTICATED = "unauthenticated"
     PERMISSION_DENIED = "permission_denied"
@@ -35,6 +36,7 @@ class ErrorCode(StrEnum):
     STAFFING_INSUFFICIENT = "staffing_insufficient"
     CASE_CLOSED = "case_closed"
     DUPLICATE = "duplicate"
+    LEDGER_MISMATCH = "ledger_mismatch"
     # 413
     UPLOAD_TOO_LARGE = "upload_too_large"
     REQUEST_TOO_LARGE = "request_too_large"
@@ -49,6 +51,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_SIGNATURE: 422,
     ErrorCode.UPLOAD_MISSING_FILE: 400,
     ErrorCode.DIGEST_MISMATCH: 422,
+    ErrorCode.PROOF_OUT_OF_RANGE: 422,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.PERMISSION_DENIED: 403,
     ErrorCode.NOT_FOUND: 404,
@@ -61,6 +64,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.STAFFING_INSUFFICIENT: 409,
     ErrorCode.CASE_CLOSED: 409,
     ErrorCode.DUPLICATE: 409,
+    ErrorCode.LEDGER_MISMATCH: 409,
     ErrorCode.UPLOAD_TOO_LARGE: 413,
     ErrorCode.REQUEST_TOO_LARGE: 413,
 }
@@ -74,6 +78,7 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.INVALID_SIGNATURE: "签名信息不完整",
     ErrorCode.UPLOAD_MISSING_FILE: "未收到上传文件",
     ErrorCode.DIGEST_MISMATCH: "文件摘要与声明值不一致",
+    ErrorCode.PROOF_OUT_OF_RANGE: "证明的序号或树大小超出账本范围",
     ErrorCode.UNAUTHENTICATED: "请先登录或提供有效的访问令牌",
     ErrorCode.PERMISSION_DENIED: "无权执行此操作",
     ErrorCode.NOT_FOUND: "对象不存在或无权查看",
@@ -86,6 +91,7 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.STAFFING_INSUFFICIENT: "调查取证须由2名以上持有效执法证件的人员承办",
     ErrorCode.CASE_CLOSED: "案件已归档,不得修改",
     ErrorCode.DUPLICATE: "对象已存在",
+    ErrorCode.LEDGER_MISMATCH: "数据与账本记录不一致,请运行 quancheng verify 排查",
     ErrorCode.UPLOAD_TOO_LARGE: "上传文件超过大小限制",
     ErrorCode.REQUEST_TOO_LARGE: "请求体超过大小限制",
 }

@@ -1,4 +1,4 @@
-"""/api/v1/ledger: the log's head and its entries (proofs and checkpoints come later)."""
+"""/api/v1/ledger: the log's head, its entries, and RFC 9162 proofs (hashes as lowercase hex throughout)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from ninja import Query, Router
 from quancheng.core.api import ERROR_RESPONSES
 
 from . import selectors
-from .schemas import EntriesOut, EntriesQuery, HeadOut
+from .schemas import (
+    ConsistencyProofOut,
+    ConsistencyQuery,
+    EntriesOut,
+    EntriesQuery,
+    HeadOut,
+    InclusionProofOut,
+    InclusionQuery,
+)
 
 router = Router(tags=["ledger"])
 
@@ -39,3 +47,29 @@ def list_entries(request: HttpRequest, query: Query[EntriesQuery]) -> dict[str, 
         for entry in page
     ]
     return {"total": total, "offset": query.offset, "limit": query.limit, "items": items}
+
+
+@router.get("/proofs/inclusion", response={200: InclusionProofOut, **ERROR_RESPONSES}, summary="条目包含证明(RFC 9162)")
+def get_inclusion_proof(request: HttpRequest, query: Query[InclusionQuery]) -> dict[str, Any]:
+    proof = selectors.inclusion_proof(user=request.auth, index=query.index, size=query.size)
+    return {
+        "index": proof.index,
+        "size": proof.size,
+        "leaf_hash": proof.leaf_hash.hex(),
+        "root": proof.root.hex(),
+        "proof": [value.hex() for value in proof.proof],
+    }
+
+
+@router.get(
+    "/proofs/consistency", response={200: ConsistencyProofOut, **ERROR_RESPONSES}, summary="一致性证明(RFC 9162)"
+)
+def get_consistency_proof(request: HttpRequest, query: Query[ConsistencyQuery]) -> dict[str, Any]:
+    proof = selectors.consistency_proof(user=request.auth, old=query.old, new=query.new)
+    return {
+        "old": proof.old,
+        "new": proof.new,
+        "old_root": proof.old_root.hex(),
+        "new_root": proof.new_root.hex(),
+        "proof": [value.hex() for value in proof.proof],
+    }

@@ -33,6 +33,7 @@ from django.utils import timezone
 from . import merkle
 from .models import LedgerAction, new_ledger_salt, row_snapshot, sha256_hex
 from .services import SYSTEM_ACTOR, entry_bytes, format_time
+from .tree import node_key
 
 SALT_FIELD = "ledger_salt"
 
@@ -69,6 +70,11 @@ class _Appender:
     def __init__(self, apps: Any) -> None:
         self.entry_model = apps.get_model("ledger", "LedgerEntry")
         self.head_model = apps.get_model("ledger", "LedgerHead")
+        # Interior Merkle nodes are stored from ledger 0004 on; when this runs before it, 0004's backfill stores them.
+        try:
+            self.node_model: Any = apps.get_model("ledger", "LedgerNode")
+        except LookupError:
+            self.node_model = None
         self.head: Any = None
         self.frontier: merkle.Frontier = []
 
@@ -81,8 +87,13 @@ class _Appender:
         at = format_time(timezone.now())
         data = entry_bytes(action=action, actor=SYSTEM_ACTOR, subject=subject, at=at, digests=digests)
         leaf = merkle.leaf_hash(data)
-        self.frontier = merkle.frontier_append(self.frontier, leaf)
+        self.frontier, completed = merkle.frontier_push(self.frontier, leaf, self.head.size)
         root = merkle.frontier_root(self.frontier)
+        if self.node_model is not None:
+            self.node_model._base_manager.bulk_create(
+                self.node_model(key=node_key(level, index), level=level, index=index, hash=value)
+                for level, index, value in completed
+            )
         self.entry_model._base_manager.create(
             index=self.head.size,
             action=action,

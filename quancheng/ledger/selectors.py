@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from quancheng.core.errors import DomainError, ErrorCode
 
-from . import merkle
+from . import merkle, tree
 from .models import LedgerEntry, LedgerHead
 
 # Largest page of entries one request may ask for (keeps responses and queries bounded).
@@ -55,3 +55,15 @@ def ledger_entries(
     if subject:
         entries = entries.filter(subject=subject)
     return entries.count(), entries[offset : offset + limit]
+
+
+def inclusion_proof(*, user: AbstractBaseUser, index: int, size: int | None = None) -> tree.InclusionProof:
+    """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries (default: the current size)."""
+    _require_reader(user)
+    return tree.prove_inclusion(index, size)
+
+
+def consistency_proof(*, user: AbstractBaseUser, old: int, new: int | None = None) -> tree.ConsistencyProof:
+    """RFC 9162 consistency proof from the tree of ``old`` entries to ``new`` (default: the current size)."""
+    _require_reader(user)
+    return tree.prove_consistency(old, new)

@@ -166,6 +166,19 @@ QUANCHENG_S3_REGION = env_str("QUANCHENG_S3_REGION", "us-east-1")
 QUANCHENG_MAX_UPLOAD_BYTES = env_int("QUANCHENG_MAX_UPLOAD_BYTES", 2 * 1024 * 1024 * 1024)
 # Ledger witness: (size, root) lines kept outside the database; `quancheng verify` checks and extends it.
 QUANCHENG_LEDGER_WITNESS = Path(env_str("QUANCHENG_LEDGER_WITNESS", str(DATA_DIR / "ledger-witness.jsonl")))
+# Signed checkpoints (C2SP tlog-checkpoint): the origin line, which is also the signing key's name; the Ed25519
+# private key, created at first use with mode 0600 and kept outside the database (never commit it); and how often
+# (seconds) the checkpointer signs the log when it has grown.
+QUANCHENG_LOG_ORIGIN = env_str("QUANCHENG_LOG_ORIGIN", "zf.example.gov.cn/quancheng")
+QUANCHENG_LEDGER_KEY_FILE = Path(env_str("QUANCHENG_LEDGER_KEY_FILE", str(DATA_DIR / "ledger-signing.key")))
+QUANCHENG_CHECKPOINT_INTERVAL = env_int("QUANCHENG_CHECKPOINT_INTERVAL", 60)
+if QUANCHENG_CHECKPOINT_INTERVAL < 1:
+    raise ImproperlyConfigured(
+        f"QUANCHENG_CHECKPOINT_INTERVAL must be at least 1 second, got {QUANCHENG_CHECKPOINT_INTERVAL}"
+    )
+# Entry bundles (/log/tile/entries/..., C2SP tlog-tiles) carry no personal data, but by default only signed-in
+# users (session or API token) may read them; true makes them public like the hash tiles.
+QUANCHENG_LOG_ENTRIES_PUBLIC = env_bool("QUANCHENG_LOG_ENTRIES_PUBLIC", False)
 
 # Django's own in-memory limit for request bodies; uploads stream to disk past this.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -37,3 +37,5 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="qc-static-"))
 # Tests never append to the checkout's real witness file.
 QUANCHENG_LEDGER_WITNESS = Path(tempfile.mkdtemp(prefix="qc-witness-")) / "ledger-witness.jsonl"
+# Nor do they sign with, or create, the checkout's real checkpoint signing key.
+QUANCHENG_LEDGER_KEY_FILE = Path(tempfile.mkdtemp(prefix="qc-ledger-key-")) / "ledger-signing.key"

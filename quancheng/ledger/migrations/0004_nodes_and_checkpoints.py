@@ -3,6 +3,43 @@
 import django.utils.timezone
 from django.db import migrations, models
 
+from quancheng.ledger import merkle
+
+# Entries read, and nodes inserted, per round trip of the backfill.
+BACKFILL_CHUNK = 2000
+NODE_KEY_SHIFT = 48  # LedgerNode.key = level * 2**48 + index
+
+
+def backfill_nodes(apps, schema_editor):
+    """Store the interior nodes of the entries already in the log, as ledger_append now does for each new one.
+
+    The frontier merges that rebuild the tree from the stored leaf hashes are exactly the completed nodes
+    (merkle.frontier_push). Runs once, on the table this migration creates, so it starts from an empty node table;
+    the head's frontier is left alone (quancheng verify checks it against the same recomputation).
+    """
+    LedgerEntry = apps.get_model("ledger", "LedgerEntry")
+    LedgerNode = apps.get_model("ledger", "LedgerNode")
+    db = schema_editor.connection.alias
+    frontier = []
+    pending = []
+    leaves = (
+        LedgerEntry.objects.using(db).order_by("index").values_list("index", "leaf_hash").iterator(chunk_size=BACKFILL_CHUNK)
+    )
+    for position, (index, leaf) in enumerate(leaves):
+        if index != position:
+            # A gap: positions after it are unknowable; quancheng verify reports the broken chain.
+            break
+        frontier, completed = merkle.frontier_push(frontier, bytes(leaf), position)
+        pending.extend(
+            LedgerNode(key=(level << NODE_KEY_SHIFT) | node_index, level=level, index=node_index, hash=value)
+            for level, node_index, value in completed
+        )
+        if len(pending) >= BACKFILL_CHUNK:
+            LedgerNode.objects.using(db).bulk_create(pending, batch_size=200)
+            pending = []
+    if pending:
+        LedgerNode.objects.using(db).bulk_create(pending, batch_size=200)
+
 
 class Migration(migrations.Migration):
 
@@ -40,4 +77,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '默克尔树节点',
             },
         ),
+        migrations.RunPython(backfill_nodes, migrations.RunPython.noop),
     ]

@@ -109,7 +109,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已核验 checked: 账本条目 entries {report.entries}, 数据行 rows {report.rows}, "
             f"存储对象 blobs {report.blobs} ({_size_text(report.blob_bytes)}), "
-            f"用时 elapsed {report.elapsed:.2f} s"
+            f"签名检查点 checkpoints {report.checkpoints}, 用时 elapsed {report.elapsed:.2f} s"
         )
         root = report.root.hex() if report.root is not None else "无法重算(账本链断裂) / not computable (broken chain)"
         self.stdout.write(f"默克尔树 tree: size {report.size}, root {root}")

@@ -56,3 +56,19 @@ def example_value(spec: Any, *, party_id: int) -> Any:
 def example_content(kind: Any, *, party_id: int) -> dict[str, Any]:
     """Every field of ``kind`` filled in."""
     return {spec.name: example_value(spec, party_id=party_id) for spec in kind.fields}
+
+
+def interviewee_signs(record: Any, *, actor: Any, image: str, page: int | None = 1) -> Any:
+    """The interviewee 陈某 signs ``page`` of ``record`` by hand (the common case of the signature tests)."""
+    from quancheng.records import services
+    from quancheng.records.models import PersonRole, SignatureMethod
+
+    return services.signature_add(
+        actor=actor,
+        record=record,
+        signer_name="陈某",
+        signer_role=PersonRole.INTERVIEWEE,
+        method=SignatureMethod.HANDWRITTEN,
+        page=page,
+        image_sha256=image,
+    )

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from quancheng.records import services
-from quancheng.records.models import PersonRole, Record, RecordStatus, Signature, SignatureMethod
+from quancheng.records.models import Record, RecordStatus, Signature
+from quancheng.records.tests.helpers import interviewee_signs
 
 
 class Boom(RuntimeError):
@@ -78,14 +79,6 @@ def test_signature_leaves_no_row_when_the_ledger_append_fails(
     before = ledger_size()
     monkeypatch.setattr(services, "ledger_append", _raise)
     with pytest.raises(Boom):
-        services.signature_add(
-            actor=zhangsan,
-            record=sealed_inquiry,
-            signer_name="陈某",
-            signer_role=PersonRole.INTERVIEWEE,
-            method=SignatureMethod.HANDWRITTEN,
-            page=1,
-            image_sha256=signature_image,
-        )
+        interviewee_signs(sealed_inquiry, actor=zhangsan, image=signature_image, page=1)
     assert ledger_size() == before
     assert not Signature.objects.exists()

@@ -12,7 +12,7 @@ from quancheng.ledger.models import LedgerAction
 from quancheng.records import services
 from quancheng.records.models import PersonRole, Signature, SignatureMethod
 
-from .helpers import assert_entry, entries_since
+from .helpers import assert_entry, entries_since, interviewee_signs
 
 
 def test_interviewee_signs_a_page_and_an_entry_binds_it_to_the_content(
@@ -169,15 +169,7 @@ def test_a_draft_cannot_be_signed(draft_inquiry, zhangsan, signature_image, ledg
     record = draft_inquiry()
     before = ledger_size()
     with pytest.raises(DomainError) as err:
-        services.signature_add(
-            actor=zhangsan,
-            record=record,
-            signer_name="陈某",
-            signer_role=PersonRole.INTERVIEWEE,
-            method=SignatureMethod.HANDWRITTEN,
-            page=1,
-            image_sha256=signature_image,
-        )
+        interviewee_signs(record, actor=zhangsan, image=signature_image, page=1)
     assert err.value.code == ErrorCode.RECORD_NOT_SEALED
     assert ledger_size() == before
 
@@ -188,15 +180,7 @@ def test_a_superseded_version_cannot_be_signed(sealed_inquiry, zhangsan, signatu
     )
     before = ledger_size()
     with pytest.raises(DomainError) as err:
-        services.signature_add(
-            actor=zhangsan,
-            record=sealed_inquiry,
-            signer_name="陈某",
-            signer_role=PersonRole.INTERVIEWEE,
-            method=SignatureMethod.HANDWRITTEN,
-            page=1,
-            image_sha256=signature_image,
-        )
+        interviewee_signs(sealed_inquiry, actor=zhangsan, image=signature_image, page=1)
     assert err.value.code == ErrorCode.RECORD_SUPERSEDED
     assert ledger_size() == before
 
@@ -225,14 +209,6 @@ def test_the_same_person_signs_a_page_once(sealed_inquiry, zhangsan, signature_i
 def test_supervisor_may_not_record_signatures(sealed_inquiry, supervisor, signature_image, ledger_size) -> None:
     before = ledger_size()
     with pytest.raises(DomainError) as err:
-        services.signature_add(
-            actor=supervisor,
-            record=sealed_inquiry,
-            signer_name="陈某",
-            signer_role=PersonRole.INTERVIEWEE,
-            method=SignatureMethod.HANDWRITTEN,
-            page=1,
-            image_sha256=signature_image,
-        )
+        interviewee_signs(sealed_inquiry, actor=supervisor, image=signature_image, page=1)
     assert err.value.code == ErrorCode.PERMISSION_DENIED
     assert ledger_size() == before

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from quancheng.ledger.verify import ProblemKind, verify_problems
 from quancheng.records import services
-from quancheng.records.models import PersonRole, Record, SignatureMethod
+from quancheng.records.models import Record
+from quancheng.records.tests.helpers import interviewee_signs
 
 
 def test_record_lifecycle_verifies_and_a_changed_byte_is_caught(draft_inquiry, zhangsan, signature_image) -> None:
@@ -12,15 +13,7 @@ def test_record_lifecycle_verifies_and_a_changed_byte_is_caught(draft_inquiry, z
     record = draft_inquiry()
     services.record_update_draft(actor=zhangsan, record=record, page_count=2)
     services.record_seal(actor=zhangsan, record=record)
-    services.signature_add(
-        actor=zhangsan,
-        record=record,
-        signer_name="陈某",
-        signer_role=PersonRole.INTERVIEWEE,
-        method=SignatureMethod.HANDWRITTEN,
-        page=1,
-        image_sha256=signature_image,
-    )
+    interviewee_signs(record, actor=zhangsan, image=signature_image, page=1)
     services.record_correct(
         actor=zhangsan, record=record, content=dict(record.content) | {"recusal_requested": False}, reason="补记"
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from quancheng.ledger import bundle_verifier, checkpoints, note
+from quancheng.ledger.bundle_verifier import UNVERIFIED
 
 pytest.register_assert_rewrite("tests.bundle_support")
 
@@ -404,3 +405,34 @@ def test_a_snapshot_and_its_entry_forged_together(exported: ExportedBundle, tmp_
     index = entry_rel.rsplit("/", 1)[1][:-5]
     _one(failures, f"data/ledger/proofs/{index}.json", "叶哈希")
     assert any(row_rel in failure for failure in failures), failures
+
+
+def test_a_forged_field_the_ledger_does_not_hold_is_caught(exported: ExportedBundle, tmp_path: Path) -> None:
+    """A name placed beside the verified fields (where a reader would trust it) is refused, manifests fixed."""
+
+    def change(files: dict[str, bytes]) -> None:
+        rel = f"data/records/{first_record_id(files)}.json"
+        view = json.loads(files[rel])
+        view["author_name"] = "张三(伪造)"
+        files[rel] = json.dumps(view, ensure_ascii=False).encode()
+
+    _one(_verify(exported, rebag(exported.data, change), tmp_path), "author_name", "not in the verified row")
+
+
+def test_a_forged_exporter_name_is_caught(exported: ExportedBundle, tmp_path: Path) -> None:
+    def change(files: dict[str, bytes]) -> None:
+        view = json.loads(files["data/export.json"])
+        view["actor_name"] = "钱局长"
+        files["data/export.json"] = json.dumps(view, ensure_ascii=False).encode()
+
+    _one(_verify(exported, rebag(exported.data, change), tmp_path), "data/export.json", "actor_name")
+
+
+def test_names_and_labels_are_kept_apart_as_unverified(exported: ExportedBundle) -> None:
+    """Readable views keep only ledger-held fields at the top; the rest is marked unverified display data."""
+    _base, files = read_members(exported.data)
+    record = json.loads(files[f"data/records/{first_record_id(files)}.json"])
+    assert "author_name" not in record
+    assert "author_name" in record[UNVERIFIED]
+    export = json.loads(files["data/export.json"])
+    assert "actor_name" in export[UNVERIFIED] and "reason" in export

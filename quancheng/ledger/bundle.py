@@ -64,8 +64,10 @@ from .bundle_verifier import (
     INVENTORY_TXT,
     MEDIA_DIR,
     MEDIA_JSON,
+    NESTED_ROWS,
     PROOFS_DIR,
     RECORDS_DIR,
+    UNVERIFIED,
     encode_manifest_path,
     snapshot_path,
 )
@@ -133,6 +135,27 @@ def _consistent_reads() -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield
+
+
+def _anchored_view(
+    view: dict[str, Any], subject: str, snapshots: dict[str, bytes], link_key: str | None = None
+) -> dict[str, Any]:
+    """Keep at the top of a readable view only the fields its ledgered row holds (the verifier checks each one);
+    move everything else (names, labels) under ``UNVERIFIED`` so no reader mistakes it for verified content."""
+    fields = set(json.loads(snapshots[subject]))
+    anchored: dict[str, Any] = {}
+    unverified: dict[str, Any] = {}
+    for key, value in view.items():
+        if key in fields or key == link_key:
+            anchored[key] = value
+        elif key in NESTED_ROWS and isinstance(value, list):
+            kind, id_key = NESTED_ROWS[key]
+            anchored[key] = [_anchored_view(item, f"{kind}:{item[id_key]}", snapshots, id_key) for item in value]
+        else:
+            unverified[key] = value
+    if unverified:
+        anchored[UNVERIFIED] = unverified
+    return anchored
 
 
 def _dump_view(view: Any) -> bytes:
@@ -451,7 +474,8 @@ def _readme(case: Case, checkpoint: LedgerCheckpoint, origin: str, filename: str
   其 SHA-256 必须等于对应账本条目的 digests.row;因此无需任何 JSON 规范化程序即可核验。
 - 音像资料 data/media/<SHA-256>.<扩展名>:文件内容的 SHA-256 必须等于文件名及账本条目的 digests.blob。
 - 便于阅读的文件 case.json(案件)、records/<编号>.json(文字记录及签名)、media.json(音像资料信息)、
-  export.json(本次导出的导出人、时间、事由):逐字段与经核验的数据行比对。
+  export.json(本次导出的导出人、时间、事由):顶层每个字段都与经核验的数据行逐一比对,多出的字段即判为
+  伪造;姓名、类型名称等账本不保存的显示信息单独放在 "unverified_display" 中,未经核验,仅供阅读。
 - 清单 data/inventory.txt:列出导出时案卷包所含的每一项及其账本条目;清单的 SHA-256 记在本次导出的
   账本记录中,因此导出后删除或增加任何一项都会被发现。
 
@@ -496,11 +520,14 @@ def _write_bag(
     origin = checkpoints.log_origin()
     bag.add(README_TXT, _readme(case, checkpoint, origin, bundle_filename(case)).encode("utf-8"))
     bag.add(VERIFIER_PY, VERIFIER_SOURCE.read_bytes())
-    bag.add(CASE_JSON, _dump_view(plan.case_view))
+    views = plan.snapshots
+    bag.add(CASE_JSON, _dump_view(_anchored_view(plan.case_view, f"case:{plan.case_view['id']}", views)))
     for view in plan.record_views:
-        bag.add(f"{RECORDS_DIR}{view['id']}.json", _dump_view(view))
-    bag.add(MEDIA_JSON, _dump_view(plan.media_views))
-    bag.add(EXPORT_JSON, _dump_view(plan.export_view))
+        record_view = _anchored_view(view, f"record:{view['id']}", views)
+        bag.add(f"{RECORDS_DIR}{view['id']}.json", _dump_view(record_view))
+    bag.add(MEDIA_JSON, _dump_view([_anchored_view(v, f"media:{v['id']}", views) for v in plan.media_views]))
+    export_subject = f"case_export:{plan.export_view['id']}"
+    bag.add(EXPORT_JSON, _dump_view(_anchored_view(plan.export_view, export_subject, views)))
     bag.add(INVENTORY_TXT, inventory)
     for subject, data in sorted(plan.snapshots.items()):
         bag.add(snapshot_path(subject), data)

@@ -99,6 +99,10 @@ HASH_BYTES = 32
 ZIP_READ_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, NotImplementedError)
 
 # Lists inside a human-readable view whose items are rows of their own: list key → (ledger kind, id key).
+# Readable views may carry fields that no ledgered row holds (names, labels): the exporter puts them under this
+# key, and the verifier refuses any other field it cannot check against a verified row snapshot.
+UNVERIFIED = "unverified_display"
+
 NESTED_ROWS = {
     "signatures": ("signature", "id"),
     "parties": ("party", "party_id"),
@@ -751,14 +755,29 @@ def _same(view: Any, stored: Any) -> bool:
     return False
 
 
-def _compare_view(bag: _Bag, rel: str, view: Any, subject: str, rows: dict[str, dict[str, Any]]) -> None:
-    """Every field the readable view shares with the verified row snapshot must say the same."""
+def _compare_view(
+    bag: _Bag, rel: str, view: Any, subject: str, rows: dict[str, dict[str, Any]], link_key: str | None = None
+) -> None:
+    """Every field of the readable view must equal the verified row snapshot's, except those the exporter marked
+    as unverified display information (``UNVERIFIED``) and nested rows, which are compared with their own rows."""
     snapshot = rows.get(subject)
     if snapshot is None:
         bag.report.fail(rel, f"没有经核验的数据行 {subject} 与之对应", f"no verified row snapshot for {subject}")
         return
-    for key in sorted(set(view) & set(snapshot)):
-        if not _same(view[key], snapshot[key]):
+    for key in sorted(view):
+        if key == UNVERIFIED:
+            if not isinstance(view[key], dict):
+                bag.report.fail(rel, f"“{UNVERIFIED}”格式不正确", f"{UNVERIFIED!r} is not an object")
+            continue
+        if (key in NESTED_ROWS and key not in snapshot) or key == link_key:
+            continue  # nested rows are compared with their own rows; the link key is how this row was found
+        if key not in snapshot:
+            bag.report.fail(
+                rel,
+                f"字段“{key}”不在账本核验过的数据行 {subject} 中,且未标为未核验信息(可能是伪造)",
+                f"field {key!r} is not in the verified row {subject} and not marked unverified (possibly forged)",
+            )
+        elif not _same(view[key], snapshot[key]):
             bag.report.fail(
                 rel,
                 f"字段“{key}”与账本核验过的数据行 {subject} 不符(内容已被改动)",
@@ -766,11 +785,18 @@ def _compare_view(bag: _Bag, rel: str, view: Any, subject: str, rows: dict[str, 
             )
     for key, (kind, id_key) in NESTED_ROWS.items():
         items = view.get(key)
-        if not isinstance(items, list):
+        if key in snapshot or items is None:
             continue
-        for item in items:
-            if isinstance(item, dict) and isinstance(item.get(id_key), int):
-                _compare_view(bag, f"{rel} {key}[{id_key}={item[id_key]}]", item, f"{kind}:{item[id_key]}", rows)
+        if not isinstance(items, list):
+            bag.report.fail(rel, f"“{key}”格式不正确", f"{key!r} is not a list")
+            continue
+        for position, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get(id_key), int):
+                bag.report.fail(rel, f"“{key}”第{position + 1}项缺少编号", f"{key}[{position}] has no {id_key}")
+                continue
+            _compare_view(
+                bag, f"{rel} {key}[{id_key}={item[id_key]}]", item, f"{kind}:{item[id_key]}", rows, link_key=id_key
+            )
 
 
 def _view(bag: _Bag, rel: str) -> Any:
@@ -917,7 +943,7 @@ def summary_lines(report: Report, path: str) -> Iterable[str]:
         )
     if report.export:
         yield (
-            f"导出 export: {report.export.get('exported_at', '')} {report.export.get('actor_name', '')} "
+            f"导出 export: {report.export.get('exported_at', '')} 操作人编号 actor {report.export.get('actor_id')} "
             f"事由 reason: {report.export.get('reason', '')}"
         )
 

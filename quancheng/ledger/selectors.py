@@ -57,13 +57,16 @@ def ledger_entries(
     return entries.count(), entries[offset : offset + limit]
 
 
-def inclusion_proof(*, user: AbstractBaseUser, index: int, size: int | None = None) -> tree.InclusionProof:
-    """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries (default: the current size)."""
-    _require_reader(user)
+def inclusion_proof(*, index: int, size: int | None = None) -> tree.InclusionProof:
+    """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries (default: the current size).
+
+    Public, like the hash tiles it could be computed from: a proof holds hashes only, and whoever holds a record
+    or a bundle must be able to check it against a newer checkpoint without an account.
+    """
     return tree.prove_inclusion(index, size)
 
 
-def consistency_proof(*, user: AbstractBaseUser, old: int, new: int | None = None) -> tree.ConsistencyProof:
-    """RFC 9162 consistency proof from the tree of ``old`` entries to ``new`` (default: the current size)."""
-    _require_reader(user)
+def consistency_proof(*, old: int, new: int | None = None) -> tree.ConsistencyProof:
+    """RFC 9162 consistency proof from the tree of ``old`` entries to ``new`` (default: the current size); public
+    for the same reason as inclusion proofs."""
     return tree.prove_consistency(old, new)

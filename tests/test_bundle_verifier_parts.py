@@ -124,6 +124,21 @@ def test_our_own_checkpoints_open_the_same_way() -> None:
             assert (ours.origin, ours.size, ours.root) == (theirs.origin, theirs.size, theirs.root)
 
 
+@pytest.mark.parametrize("witnesses", [15, bv.MAX_SIGNATURES - 1, bv.MAX_SIGNATURES])
+def test_signature_count_is_capped_like_the_project_note(witnesses: int) -> None:
+    """signed-note: a verifier caps the signatures it reads (accepting at least 16); both sides agree on where."""
+    signer = note.generate_signer("zf.example.gov.cn/quancheng")
+    body = note.format_checkpoint("zf.example.gov.cn/quancheng", 7, hashlib.sha256(b"root").digest())
+    signed = note.sign_note(body, signer)
+    cosigned = signed + "".join(
+        note.sign_note(body, note.generate_signer(f"witness{i}.example")).split("\n\n", 1)[1] for i in range(witnesses)
+    )
+    vkey = signer.verifier().verifier_key()
+    ours = _outcome(lambda: bv.open_signed_note(cosigned.encode(), bv.parse_verifier_key(vkey)))
+    theirs = _outcome(lambda: note.verify_checkpoint(cosigned, vkey))
+    assert (ours == "error") == (theirs == "error") == (witnesses + 1 > bv.MAX_SIGNATURES)
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -171,6 +171,9 @@ def parse_verifier_key(text: str) -> VerifierKey:
     return VerifierKey(name=name, key_id=key_id, public_key=public_key)
 
 
+MAX_SIGNATURES = 100
+
+
 def open_signed_note(note: bytes, key: VerifierKey) -> str:
     """Return the text of ``note`` if it carries a valid signature by ``key``; else raise ``NoteError``.
 
@@ -189,8 +192,12 @@ def open_signed_note(note: bytes, key: VerifierKey) -> str:
     text, signatures = whole[: split + 1], whole[split + 2 :]
     if not signatures.endswith("\n"):
         raise NoteError("签名行不完整 / signature block does not end with a newline")
+    lines = signatures[:-1].split("\n")
+    if len(lines) > MAX_SIGNATURES:
+        # signed-note: verifiers cap the signatures they look at (and accept at least 16); Go caps at 100.
+        raise NoteError(f"签名多于 {MAX_SIGNATURES} 个 / more than {MAX_SIGNATURES} signatures")
     matched = False
-    for line in signatures[:-1].split("\n"):
+    for line in lines:
         if not line.startswith(SIGNATURE_PREFIX):
             raise NoteError("签名行格式不正确 / malformed signature line")
         name, _, encoded = line[len(SIGNATURE_PREFIX) :].partition(" ")

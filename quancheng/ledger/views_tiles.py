@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from quancheng.accounts.auth import ApiTokenAuth
@@ -42,13 +43,16 @@ def _signed_in(request: HttpRequest) -> bool:
     return ApiTokenAuth()(request) is not None
 
 
-def _serve(ref: tiles.TileRef) -> HttpResponse:
+def _serve(request: HttpRequest, ref: tiles.TileRef) -> HttpResponse:
     data = tiles.read(ref)
     if data is None:
         what = "条目包" if ref.is_entries else "瓦片"
         return _error(ErrorCode.NOT_FOUND, f"{what} {ref.path()} 不存在:账本尚未增长到该位置")
     response = HttpResponse(data, content_type=CONTENT_TYPE)
     response["Cache-Control"] = PARTIAL_CACHE_CONTROL if ref.partial else FULL_CACHE_CONTROL
+    if ref.is_entries:
+        # tlog-tiles: entry bundles SHOULD be compressed on the wire (JSON entries shrink well; hashes do not).
+        response = GZipMiddleware(lambda _request: response)(request)
     return response
 
 
@@ -70,4 +74,4 @@ def tile(request: HttpRequest, path: str | None = None) -> HttpResponse:
         return _error(ErrorCode.VALIDATION_ERROR, str(exc), status=400)
     if ref.is_entries and not settings.QUANCHENG_LOG_ENTRIES_PUBLIC and not _signed_in(request):
         return _error(ErrorCode.UNAUTHENTICATED)
-    return _serve(ref)
+    return _serve(request, ref)

@@ -188,3 +188,17 @@ def test_entry_bundles_can_be_made_public(log: list[bytes], settings) -> None:
 
 def test_empty_log_serves_no_tile(db) -> None:
     assert Client().get("/log/tile/0/000.p/1").status_code == 404
+
+
+def test_entry_bundles_are_compressed_for_clients_that_accept_gzip(log: list[bytes], settings) -> None:
+    """tlog-tiles: entry bundles SHOULD be compressed on the wire; the bytes inside are unchanged."""
+    import gzip
+
+    settings.QUANCHENG_LOG_ENTRIES_PUBLIC = True
+    plain = Client().get("/log/tile/entries/000")
+    packed = Client().get("/log/tile/entries/000", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert len(packed.content) < len(plain.content)
+    assert gzip.decompress(packed.content) == plain.content
+    assert "immutable" in packed["Cache-Control"]

@@ -50,6 +50,7 @@ class LedgerAction(models.TextChoices):
     LEDGER_SALT_ADDED = "ledger.salt_added", "账本摘要加盐"
     CASE_EXPORTED = "case.exported", "导出案卷包"
     PARTY_ACCOUNT_LINKED = "party.account_linked", "关联当事人账号"
+    CALENDAR_DAY_SAVED = "calendar.day_saved", "节假日安排登记"
 
 
 APPEND_ONLY_UPDATE = "账本条目只能追加,不得修改"

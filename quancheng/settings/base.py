@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "quancheng.cases",
     "quancheng.records",
     "quancheng.evidence",
+    "quancheng.rules",
     "quancheng.demo",
 ]
 

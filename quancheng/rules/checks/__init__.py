@@ -1,0 +1,3 @@
+"""The rules themselves, grouped by what they look at. Importing this package registers them all."""
+
+from . import av, deadlines, lifecycle, records, sealing  # noqa: F401

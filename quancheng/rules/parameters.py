@@ -1,0 +1,211 @@
+"""The numbers the rules read, with defaults from current national law and the seed's own values on record.
+
+An agency may set its own value (``AgencyParameter`` rows, through ``rules.services.agency_parameter_set``):
+a province still applying the seed's 50/1000 yuan on-the-spot limits sets them; everyone else runs on the
+2021 行政处罚法. Periods are ``{"amount": n, "unit": "day" | "working_day" | "month"}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .calendar import DeadlineDate, WorkingCalendar
+
+DAY = "day"
+WORKING_DAY = "working_day"
+MONTH = "month"
+PERIOD_UNITS = {DAY: "日", WORKING_DAY: "个工作日", MONTH: "个月"}
+INTEGER = "integer"
+PERIOD = "period"
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    key: str
+    label: str
+    type: str  # INTEGER or PERIOD
+    default: Any
+    basis: str  # where the default comes from
+    requirements: tuple[str, ...]
+    seed: Any = None  # the seed's value, when it differs from current law
+    minimum: int = 0
+
+
+def period(amount: int, unit: str) -> dict[str, Any]:
+    return {"amount": amount, "unit": unit}
+
+
+PARAMETERS: dict[str, ParameterSpec] = {
+    p.key: p
+    for p in (
+        ParameterSpec(
+            "on_the_spot_max_fine_person",
+            "当场处罚罚款上限(公民,元)",
+            INTEGER,
+            200,
+            "《行政处罚法》(2021)第五十一条",
+            ("DECIDE-01",),
+            seed=50,
+        ),
+        ParameterSpec(
+            "on_the_spot_max_fine_organisation",
+            "当场处罚罚款上限(法人或者其他组织,元)",
+            INTEGER,
+            3000,
+            "《行政处罚法》(2021)第五十一条",
+            ("DECIDE-01",),
+            seed=1000,
+        ),
+        ParameterSpec(
+            "record_making_period",
+            "执法活动完成后制作记录的期限",
+            PERIOD,
+            period(7, WORKING_DAY),
+            "种子文件:不得超过七个工作日",
+            ("DEADLINE-01",),
+        ),
+        ParameterSpec(
+            "filing_decision_period",
+            "发现线索后核查并决定是否立案的期限",
+            PERIOD,
+            period(15, DAY),
+            "种子文件:发现之日起15日内",
+            ("DEADLINE-02",),
+        ),
+        ParameterSpec(
+            "preservation_decision_period",
+            "先行登记保存后作出处理决定的期限",
+            PERIOD,
+            period(7, WORKING_DAY),
+            "《行政处罚法》(2021)第五十六条、第八十五条",
+            ("DEADLINE-03",),
+        ),
+        ParameterSpec(
+            "seizure_term",
+            "查封、扣押、封存的期限",
+            PERIOD,
+            period(30, DAY),
+            "《行政强制法》第二十五条",
+            ("DEADLINE-04",),
+        ),
+        ParameterSpec(
+            "seizure_extension_max_days",
+            "查封、扣押、封存延长的最长日数",
+            INTEGER,
+            30,
+            "《行政强制法》第二十五条",
+            ("DEADLINE-04", "EVID-13"),
+        ),
+        ParameterSpec(
+            "decision_period",
+            "立案后作出处理决定的期限",
+            PERIOD,
+            period(90, DAY),
+            "《行政处罚法》(2021)第六十条",
+            ("DEADLINE-05",),
+            seed=period(3, MONTH),
+        ),
+        ParameterSpec(
+            "decision_extension_days",
+            "经单位负责人批准延长办案期限的日数",
+            INTEGER,
+            30,
+            "种子文件:经单位负责人批准,可以延长30日",
+            ("DECIDE-13",),
+        ),
+        ParameterSpec(
+            "litigation_period",
+            "当事人提起行政诉讼的期限",
+            PERIOD,
+            period(6, MONTH),
+            "《行政诉讼法》第四十六条",
+            ("DEADLINE-06",),
+        ),
+        ParameterSpec(
+            "court_application_period",
+            "起诉期限届满后申请人民法院强制执行的期限",
+            PERIOD,
+            period(3, MONTH),
+            "《行政强制法》第五十三条",
+            ("DEADLINE-06",),
+            seed=period(180, DAY),
+        ),
+        ParameterSpec(
+            "demand_wait_period",
+            "催告书送达后至申请法院强制执行的最短间隔",
+            PERIOD,
+            period(10, WORKING_DAY),
+            "《行政强制法》第五十四条、第六十九条",
+            ("DEADLINE-07",),
+        ),
+        ParameterSpec(
+            "statement_period",
+            "告知后当事人陈述申辩、要求听证的期限",
+            PERIOD,
+            period(5, WORKING_DAY),
+            "《行政处罚法》(2021)第六十四条、第八十五条",
+            ("DEADLINE-08",),
+        ),
+        ParameterSpec(
+            "emergency_approval_hours",
+            "紧急情况事后补办批准手续的时限(小时)",
+            INTEGER,
+            24,
+            "《行政强制法》第十九条",
+            ("EVID-04",),
+            minimum=1,
+        ),
+        ParameterSpec(
+            "joint_review_min_members",
+            "联合审理的最少科室负责人人数",
+            INTEGER,
+            3,
+            "种子文件:召集3个以上相关科室负责人联合审理",
+            ("REVIEW-03",),
+            minimum=1,
+        ),
+        ParameterSpec(
+            "deadline_warning_days",
+            "期限届满前黄色预警的提前日数",
+            INTEGER,
+            3,
+            "本系统默认值,各机关可调整",
+            ("DEADLINE-02", "DEADLINE-05"),
+        ),
+    )
+}
+
+
+def validate(key: str, value: Any) -> str | None:
+    """A Chinese message if ``value`` is not acceptable for parameter ``key``, else None."""
+    spec = PARAMETERS.get(key)
+    if spec is None:
+        return f"未知的参数:{key}"
+    if spec.type == INTEGER:
+        if not isinstance(value, int) or isinstance(value, bool) or value < spec.minimum or value > 10**9:
+            return f"“{spec.label}”应为不小于{spec.minimum}的整数"
+        return None
+    if not isinstance(value, Mapping) or set(value) != {"amount", "unit"}:
+        return f'“{spec.label}”应为期间,形如 {{"amount": 90, "unit": "day"}}'
+    amount, unit = value["amount"], value["unit"]
+    if unit not in PERIOD_UNITS:
+        return f"期间单位只能是 {'、'.join(PERIOD_UNITS)}"
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 1 <= amount <= 10000:
+        return "期间数额应为1至10000的整数"
+    return None
+
+
+def describe_period(value: Mapping[str, Any]) -> str:
+    return f"{value['amount']}{PERIOD_UNITS[value['unit']]}"
+
+
+def add_period(calendar: WorkingCalendar, start: Any, value: Mapping[str, Any]) -> DeadlineDate:
+    """The last day of a period of ``value`` counted from the day of ``start`` (that day not counted)."""
+    amount, unit = value["amount"], value["unit"]
+    if unit == WORKING_DAY:
+        return calendar.add_working_days(start, amount)
+    if unit == MONTH:
+        return calendar.add_calendar_months(start, amount)
+    return calendar.add_calendar_days(start, amount)

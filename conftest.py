@@ -131,3 +131,40 @@ def api_client() -> Callable[[User], Client]:
 @pytest.fixture
 def ledger_size() -> Callable[[], int]:
     return lambda: LedgerEntry.objects.count()
+
+
+@pytest.fixture
+def leader(agency: Agency) -> User:
+    """分管领导: approves field inspections and the joint review of major cases (START-11, REVIEW-03)."""
+    return accounts.user_create(
+        actor=None, username="leader", full_name="周副局长", agency=agency, roles=(Role.LEADER_IN_CHARGE,)
+    )
+
+
+@pytest.fixture
+def walk_case(
+    zhangsan: User, lisi: User, reviewer: User, unit_head: User, principal_head: User, leader: User
+) -> Callable[..., object]:
+    """``walk_case(case, target)`` → the case taken to ``target`` (a Step, or a Stage meaning the step it is first
+    reached at) through the services, with the records and approvals each action's rules require (张三 handles,
+    李四 partners, the heads approve). ``party=`` names the party; default: the case's first party."""
+    from quancheng.cases.models import CaseParty, Stage
+    from quancheng.demo.procedure import Cast, walk, walk_to_stage
+
+    def make(case, target, *, party=None):  # type: ignore[no-untyped-def]
+        if party is None:
+            party = CaseParty.objects.filter(case=case).select_related("party").first().party
+        cast = Cast(
+            author=zhangsan,
+            partner=lisi,
+            principal_head=principal_head,
+            unit_head=unit_head,
+            reviewer=reviewer,
+            party=party,
+            leader=leader,
+        )
+        if target in Stage.values:
+            return walk_to_stage(case, cast, target)
+        return walk(case, cast, target)
+
+    return make

@@ -15,12 +15,13 @@ from typing import Any
 
 import pytest
 
-from quancheng.accounts.models import Agency, Unit, User
+from quancheng.accounts import services as accounts
+from quancheng.accounts.models import Agency, Role, Unit, User
 from quancheng.cases import services as cases
 from quancheng.cases.identifiers import uscc_check_char
-from quancheng.cases.models import ActType, Case, CaseSource, Procedure, Stage
+from quancheng.cases.models import ActType, Case, CaseSource, Procedure, Step
 from quancheng.demo import media as demo_media
-from quancheng.demo.records import add_stage_records
+from quancheng.demo import procedure
 from quancheng.evidence import services as evidence
 from quancheng.evidence.storage import get_blob_store, stage_chunks
 from quancheng.ledger import bundle_verifier, checkpoints
@@ -69,12 +70,16 @@ def build_case(*, agency: Agency, unit: Unit, zhangsan: User, lisi: User, review
         handlers=[zhangsan, lisi],
         parties=[party],
     )
-    users = {"fazhi": reviewer}
-    add_stage_records(case=case, stage=Stage.PROGRAM_START, author=zhangsan, partner=lisi, party=party, users=users)
-    cases.case_advance_stage(actor=zhangsan, case=case, to_stage=Stage.INVESTIGATION_EVIDENCE)
-    made = add_stage_records(
-        case=case, stage=Stage.INVESTIGATION_EVIDENCE, author=zhangsan, partner=lisi, party=party, users=users
+    cast = procedure.Cast(
+        author=zhangsan,
+        partner=lisi,
+        principal_head=_head(agency, "bundle-principal", Role.PRINCIPAL_HEAD),
+        unit_head=_head(agency, "bundle-unithead", Role.UNIT_HEAD),
+        reviewer=reviewer,
+        party=party,
     )
+    procedure.walk(case, cast, Step.INVESTIGATION)
+    made = [procedure.make_record(case, cast, code) for code in ("site_inspection_transcript", "inquiry_transcript")]
     evidence.media_ingest(
         actor=zhangsan,
         case=case,
@@ -84,14 +89,22 @@ def build_case(*, agency: Agency, unit: Unit, zhangsan: User, lisi: User, review
         original_name="现场照片.png",
     )
     inspection = next(record for record in made if record.kind == "site_inspection_transcript")
-    records.record_correct(
+    # INV-12: the correction of a 笔录 is confirmed by the person's signature before it is sealed.
+    correction = records.record_correct(
         actor=zhangsan,
         record=inspection,
         content={**inspection.content, "findings": "现场发现货架上陈列的过期食品三件(更正)"},
         reason="补充过期食品的数量",
+        seal=False,
     )
+    procedure.sign_as_required(correction, cast)
+    records.record_seal(actor=zhangsan, record=correction)
     case.refresh_from_db()
     return case
+
+
+def _head(agency: Agency, username: str, role: Role) -> User:
+    return accounts.user_create(actor=None, username=username, full_name="钱局长", agency=agency, roles=(role,))
 
 
 def export_to(path: Path, case: Case, actor: User | None, reason: str = EXPORT_REASON) -> ExportedBundle:

@@ -12,20 +12,26 @@ from ninja.pagination import paginate
 from quancheng.core.pagination import LimitOffsetPagination
 
 from . import selectors, services
-from .models import Case, Party, Stage
+from .models import Approval, Case, Party, Stage
 from .schemas import (
+    ActionOut,
+    ApprovalDecisionIn,
+    ApprovalIn,
+    ApprovalOut,
     CaseIn,
     CaseOut,
     CasePartyIn,
     CaseSummaryOut,
     HandlersIn,
+    MajorIn,
     PartyIn,
     PartyOut,
-    StageIn,
+    TransitionIn,
 )
 
 router = Router(tags=["cases"])
 parties_router = Router(tags=["parties"])
+approvals_router = Router(tags=["approvals"])
 
 
 class ErrorOut(Schema):
@@ -100,12 +106,77 @@ def case_add_party(request: HttpRequest, case_id: int, payload: CasePartyIn) -> 
     return Status(201, selectors.case_detail_for(user, case_id))
 
 
-@router.post("/{case_id}/stage", response={200: CaseOut, **ERRORS}, summary="变更案件环节")
-def case_advance_stage(request: HttpRequest, case_id: int, payload: StageIn) -> Case:
+class RuleErrorOut(ErrorOut):
+    rule: str | None = None
+    requirement: str | None = None
+    quote: str | None = None
+
+
+TRANSITION_ERRORS = {**ERRORS, 409: RuleErrorOut}
+
+
+@router.post(
+    "/{case_id}/transitions",
+    response={200: CaseOut, **TRANSITION_ERRORS},
+    summary="程序流转",
+    description="按程序表和规则进行一步操作;规则不满足时返回 409 及 rule、requirement、quote(制度原文)。",
+)
+def case_transition(request: HttpRequest, case_id: int, payload: TransitionIn) -> Case:
     user = request.auth
     case = selectors.case_get_for_write(user, case_id)
-    services.case_advance_stage(actor=user, case=case, to_stage=payload.to_stage, note=payload.note)
+    services.case_transition(actor=user, case=case, action=payload.action, note=payload.note)
     return selectors.case_detail_for(user, case_id)
+
+
+@router.get("/{case_id}/actions", response={200: list[ActionOut], **ERRORS}, summary="当前可进行的程序操作")
+def case_actions(request: HttpRequest, case_id: int) -> list[dict]:
+    from quancheng.rules.selectors import case_action_checks
+
+    return case_action_checks(selectors.case_get_for(request.auth, case_id))
+
+
+@router.put("/{case_id}/major", response={200: CaseOut, **ERRORS}, summary="标记复杂、重大案件")
+def case_mark_major(request: HttpRequest, case_id: int, payload: MajorIn) -> Case:
+    user = request.auth
+    case = selectors.case_get_for_write(user, case_id)
+    services.case_mark_major(actor=user, case=case, is_major=payload.is_major, note=payload.note)
+    return selectors.case_detail_for(user, case_id)
+
+
+@router.post("/{case_id}/approvals", response={201: ApprovalOut, **ERRORS}, summary="提请审批")
+def approval_request(request: HttpRequest, case_id: int, payload: ApprovalIn) -> Status[Approval]:
+    user = request.auth
+    case = selectors.case_get_for_write(user, case_id)
+    record = selectors.case_record_for(case, payload.record_id) if payload.record_id is not None else None
+    approval = services.approval_request(
+        actor=user,
+        case=case,
+        action=payload.action,
+        reason=payload.reason,
+        record=record,
+        data=payload.data,
+        emergency=payload.emergency,
+    )
+    return Status(201, approval)
+
+
+@router.get("/{case_id}/approvals", response={200: list[ApprovalOut], **ERRORS}, summary="案件的审批")
+def approval_list(request: HttpRequest, case_id: int) -> QuerySet[Approval]:
+    case = selectors.case_get_for(request.auth, case_id)
+    return case.approvals.all()
+
+
+@approvals_router.get("", response={200: list[ApprovalOut], **ERRORS}, summary="待我审批")
+@paginate(LimitOffsetPagination)
+def approvals_pending(request: HttpRequest) -> QuerySet[Approval]:
+    return selectors.approvals_pending_for(request.auth)
+
+
+@approvals_router.post("/{approval_id}/decision", response={200: ApprovalOut, **ERRORS}, summary="审批决定")
+def approval_decide(request: HttpRequest, approval_id: int, payload: ApprovalDecisionIn) -> Approval:
+    user = request.auth
+    approval = selectors.approval_get_for(user, approval_id)
+    return services.approval_decide(actor=user, approval=approval, approve=payload.approve, comment=payload.comment)
 
 
 @parties_router.post("", response={201: PartyOut, **ERRORS}, summary="登记当事人")

@@ -49,6 +49,55 @@ class Stage(models.TextChoices):
     ARCHIVE = "archive", "归档管理"
 
 
+class Step(models.TextChoices):
+    """Where a case is in its procedure (domain-notes §2); each step lies in one of the five stages (GEN-02)."""
+
+    CLUE = "clue", "线索核查"
+    NOT_FILED = "not_filed", "不予立案"
+    INVESTIGATION = "investigation", "调查取证"
+    LEGAL_REVIEW = "legal_review", "法制审核"
+    JOINT_REVIEW = "joint_review", "集体审理"
+    NOTICE = "notice", "告知及陈述申辩"
+    HEARING = "hearing", "听证"
+    DECIDED = "decided", "已作出决定"
+    EXECUTION = "execution", "执行"
+    DEMAND = "demand", "催告"
+    COURT_ENFORCEMENT = "court_enforcement", "申请法院强制执行"
+    CLOSED = "closed", "结案"
+    ARCHIVED = "archived", "归档"
+
+
+class ApprovalAction(models.TextChoices):
+    """What an approval is asked for; ``cases.workflow.APPROVER_ROLE`` says who must decide it."""
+
+    FILE_CASE = "file_case", "立案"  # START-09
+    FIELD_INSPECTION = "field_inspection", "外出执法检查"  # START-11
+    COERCIVE_MEASURE = "coercive_measure", "登记保存、查封、扣押、封存"  # EVID-03/04
+    RELEASE_MEASURE = "release_measure", "解除登记保存或强制措施"  # EVID-05
+    EXTEND_MEASURE = "extend_measure", "延长查封、扣押、封存期限"  # EVID-13
+    MAJOR_CASE_REVIEW = "major_case_review", "重大复杂案件集体审理"  # REVIEW-03
+    NON_PENALTY_OR_TRANSFER = "non_penalty_or_transfer", "不予行政处罚或案件移送"  # DECIDE-06
+    PENALTY_DECISION = "penalty_decision", "行政处罚决定"  # DECIDE-08, REVIEW-16
+    EXTEND_DECISION_PERIOD = "extend_decision_period", "延长办案期限"  # DECIDE-13
+    FURTHER_EXTEND_DECISION_PERIOD = "further_extend_decision_period", "再次延长办案期限"  # DECIDE-14
+    PAYMENT_DEFERRAL = "payment_deferral", "延期或分期缴纳罚款"  # EXEC-03
+    DISPOSAL = "disposal", "罚没物品处置"  # DISPOSAL-02
+
+
+class ApproverRole(models.TextChoices):
+    UNIT_HEAD = "unit_head", "单位负责人"
+    PRINCIPAL_HEAD = "principal_head", "单位主要负责人"
+    LEADER_IN_CHARGE = "leader_in_charge", "分管领导"
+    # A head of the supervising agency (上级部门).
+    SUPERIOR_DEPT = "superior_dept", "上级部门"
+
+
+class ApprovalStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "不予批准"
+
+
 class PartyKind(models.TextChoices):
     PERSON = "person", "自然人"
     ORGANISATION = "organisation", "法人或其他组织"
@@ -104,6 +153,9 @@ class Case(Ledgered):
     source = models.CharField("案件来源", max_length=16, choices=CaseSource.choices)
     procedure = models.CharField("程序", max_length=16, choices=Procedure.choices, default=Procedure.GENERAL)
     stage = models.CharField("当前环节", max_length=32, choices=Stage.choices, default=Stage.PROGRAM_START)
+    step = models.CharField("当前步骤", max_length=32, choices=Step.choices, default=Step.CLUE)
+    # REVIEW-03: 复杂、重大案件 go to a joint review with the leader in charge's approval.
+    is_major = models.BooleanField("重大复杂案件", default=False)
     summary = models.TextField("基本案情", blank=True)
     occurred_at = models.DateTimeField("案发时间", null=True, blank=True)
     occurred_place = models.CharField("案发地点", max_length=256, blank=True)
@@ -201,13 +253,16 @@ class CaseNumberSequence(models.Model):
 
 
 class StageChange(Ledgered):
-    """One passage of a case from one stage to the next; the history is never rewritten."""
+    """One lifecycle transition of a case (``action``: from step to step, and stage to stage); never rewritten."""
 
     ledger_kind = "stage_change"
 
     case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="stage_changes")
     from_stage = models.CharField("原环节", max_length=32, choices=Stage.choices)
     to_stage = models.CharField("新环节", max_length=32, choices=Stage.choices)
+    action = models.CharField("程序操作", max_length=32, blank=True)
+    from_step = models.CharField("原步骤", max_length=32, choices=Step.choices, blank=True)
+    to_step = models.CharField("新步骤", max_length=32, choices=Step.choices, blank=True)
     changed_at = models.DateTimeField("时间", default=timezone.now)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT)
     note = models.CharField("说明", max_length=512, blank=True)
@@ -257,3 +312,59 @@ class CaseExport(Ledgered):
 
     def __str__(self) -> str:
         return f"{self.case_id} @ {self.exported_at:%Y-%m-%d %H:%M}"
+
+
+class Approval(Ledgered):
+    """An approval request and its decision (审批): who asked, for what, which approver role the rule requires, and
+    the approver's decision, comment and time. Decided once; the request row gets its decision filled in and both
+    moments are appended to the ledger."""
+
+    ledger_kind = "approval"
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="approvals")
+    action = models.CharField("审批事项", max_length=40, choices=ApprovalAction.choices)
+    approver_role = models.CharField("审批人角色", max_length=32, choices=ApproverRole.choices)
+    reason = models.TextField("申请理由")
+    # The record the approval is about (e.g. the 查封扣押决定书 it allows), when there is one.
+    record = models.ForeignKey(
+        "records.Record", verbose_name="相关记录", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField("审批内容", default=dict, blank=True)
+    # EVID-04: asked orally beforehand in an emergency; the written approval follows afterwards.
+    emergency = models.BooleanField("紧急情况事后补办", default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    status = models.CharField("状态", max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    comment = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = "审批"
+        verbose_name_plural = "审批"
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="pending") & models.Q(decided_by__isnull=True) & models.Q(decided_at__isnull=True)
+                )
+                | (
+                    ~models.Q(status="pending")
+                    & models.Q(decided_by__isnull=False)
+                    & models.Q(decided_at__isnull=False)
+                ),
+                name="approval_decision_fields_match_status",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}({self.get_status_display()})"

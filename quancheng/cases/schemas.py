@@ -4,13 +4,28 @@ value outside them is a 422 validation_error before any code runs, and OpenAPI l
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
 
 from quancheng.core.types import Timestamp
 
 from . import workflow
-from .models import ActType, Case, CaseSource, Party, PartyKind, Procedure, Stage, StageChange
+from .models import (
+    ActType,
+    Approval,
+    ApprovalAction,
+    ApprovalStatus,
+    ApproverRole,
+    Case,
+    CaseSource,
+    Party,
+    PartyKind,
+    Procedure,
+    Stage,
+    StageChange,
+    Step,
+)
 from .selectors import case_current_handler_links
 
 # --- parties -----------------------------------------------------------------------------------------
@@ -67,9 +82,68 @@ class CasePartyIn(Schema):
     party_id: int
 
 
-class StageIn(Schema):
-    to_stage: Stage = Field(..., description="目标环节 (GEN-02)")
+class TransitionIn(Schema):
+    action: str = Field(..., max_length=40, description="程序操作,见 GET /cases/{id}/actions")
     note: str = Field("", max_length=512, description="说明")
+
+
+class MajorIn(Schema):
+    is_major: bool = Field(..., description="是否为复杂、重大案件 (REVIEW-03)")
+    note: str = Field("", max_length=512)
+
+
+class ActionProblemOut(Schema):
+    rule: str
+    requirement: str
+    message: str
+
+
+class ActionOut(Schema):
+    action: str
+    label: str
+    target_step: Step
+    allowed: bool
+    problems: list[ActionProblemOut]
+
+
+class ApprovalIn(Schema):
+    action: ApprovalAction
+    reason: str = Field(..., max_length=2000)
+    record_id: int | None = None
+    data: dict[str, Any] = Field(default_factory=dict, description='如延长日数 {"days": 30}')
+    emergency: bool = Field(False, description="紧急情况事先请示、事后补办 (EVID-04)")
+
+
+class ApprovalDecisionIn(Schema):
+    approve: bool
+    comment: str = Field("", max_length=2000)
+
+
+class ApprovalOut(Schema):
+    id: int
+    case_id: int
+    action: ApprovalAction
+    action_label: str
+    approver_role: ApproverRole
+    approver_role_label: str
+    reason: str
+    record_id: int | None
+    data: dict[str, Any]
+    emergency: bool
+    requested_by_id: int
+    requested_at: datetime
+    status: ApprovalStatus
+    decided_by_id: int | None
+    decided_at: datetime | None
+    comment: str
+
+    @staticmethod
+    def resolve_action_label(obj: Approval) -> str:
+        return obj.get_action_display()
+
+    @staticmethod
+    def resolve_approver_role_label(obj: Approval) -> str:
+        return obj.get_approver_role_display()
 
 
 class HandlerOut(Schema):
@@ -88,6 +162,9 @@ class CasePartyOut(Schema):
 
 class StageChangeOut(Schema):
     id: int
+    action: str
+    from_step: str
+    to_step: str
     from_stage: Stage
     to_stage: Stage
     changed_at: datetime
@@ -106,11 +183,18 @@ class CaseSummaryOut(Schema):
     procedure: Procedure
     stage: Stage
     stage_label: str
+    step: Step
+    step_label: str
+    is_major: bool
     opened_at: datetime
 
     @staticmethod
     def resolve_stage_label(obj: Case) -> str:
         return obj.get_stage_display()
+
+    @staticmethod
+    def resolve_step_label(obj: Case) -> str:
+        return obj.get_step_display()
 
 
 class CaseOut(CaseSummaryOut):
@@ -126,7 +210,7 @@ class CaseOut(CaseSummaryOut):
     handlers: list[HandlerOut]
     parties: list[CasePartyOut]
     stage_changes: list[StageChangeOut]
-    next_stages: list[Stage] = Field(..., description="按环节表当前可转入的环节")
+    next_actions: list[str] = Field(..., description="按程序表当前可进行的操作(规则检查见 /actions)")
 
     @staticmethod
     def resolve_agency_name(obj: Case) -> str:
@@ -175,5 +259,5 @@ class CaseOut(CaseSummaryOut):
         return list(obj.stage_changes.all())
 
     @staticmethod
-    def resolve_next_stages(obj: Case) -> list[Stage]:
-        return [] if obj.is_archived else workflow.allowed_targets(obj.stage, obj.procedure)
+    def resolve_next_actions(obj: Case) -> list[str]:
+        return [a.code for a in workflow.available_actions(obj.step, obj.procedure)]

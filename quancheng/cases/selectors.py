@@ -7,6 +7,7 @@ Other apps (records, evidence) resolve a case through ``case_get_for`` / ``case_
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -14,7 +15,10 @@ from quancheng.accounts import policies
 from quancheng.accounts.models import Agency, Role, Unit, User
 from quancheng.core.errors import DomainError, ErrorCode
 
-from .models import Case, CaseHandler, CaseParty, Party, Stage
+from .models import Approval, Case, CaseHandler, CaseParty, Party, Stage
+
+if TYPE_CHECKING:
+    from quancheng.records.models import Record
 
 
 def party_case_ids(user: User) -> QuerySet[CaseParty]:
@@ -163,3 +167,44 @@ def party_agency_for(user: User) -> Agency:
     if user.agency_id is None or not policies.can_open_case(user, user.agency_id):
         raise DomainError(ErrorCode.PERMISSION_DENIED, "只有执法人员可以登记本机关的当事人")
     return Agency.objects.get(pk=user.agency_id)
+
+
+def case_record_for(case: Case, record_id: int) -> Record:
+    """A record of ``case`` (for requests that name one, such as an approval about it)."""
+    from quancheng.records.models import Record
+
+    record = Record.objects.filter(pk=record_id, case=case).first()
+    if record is None:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "所涉记录不存在或不属于该案件")
+    return record
+
+
+def approvals_visible_to(user: User) -> QuerySet[Approval]:
+    """Approvals of the cases of the agencies the user may see (staff only: a party's login sees none)."""
+    scope = policies.agency_scope(user, "case__agency")
+    if user.is_authenticated and user.agency_id is not None:
+        # 上级部门: heads of the supervising agency see the approvals addressed to them.
+        scope |= Q(case__agency__supervising_agency_id=user.agency_id, approver_role="superior_dept")
+    return Approval.objects.filter(scope).select_related("case")
+
+
+def approval_get_for(user: User, approval_id: int) -> Approval:
+    approval = approvals_visible_to(user).filter(pk=approval_id).first()
+    if approval is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "审批不存在或无权查看")
+    return approval
+
+
+def approvals_pending_for(user: User) -> QuerySet[Approval]:
+    """Pending approvals whose approver role the user holds: in their own agency, or as a head of the agency
+    that supervises it (上级部门)."""
+    own = {r for r in ("unit_head", "principal_head", "leader_in_charge") if user.has_role(r)}
+    scope = Q(case__agency_id=user.agency_id, approver_role__in=own)
+    if own:
+        scope |= Q(case__agency__supervising_agency_id=user.agency_id, approver_role="superior_dept")
+    return (
+        Approval.objects.filter(scope, status="pending")
+        .exclude(requested_by=user)
+        .select_related("case")
+        .order_by("requested_at", "pk")
+    )

@@ -6,9 +6,11 @@ then (inside ``ledger_record``) the ledger head, always last.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,10 +21,15 @@ from quancheng.core.dates import as_aware, local_today
 from quancheng.core.errors import DomainError, ErrorCode, require
 from quancheng.ledger.models import LedgerAction
 from quancheng.ledger.services import ledger_record
+from quancheng.records.models import Record
 
 from . import identifiers, selectors, workflow
 from .models import (
     ActType,
+    Approval,
+    ApprovalAction,
+    ApprovalStatus,
+    ApproverRole,
     Case,
     CaseExport,
     CaseHandler,
@@ -174,6 +181,7 @@ def _snapshot(case: Case, day: date) -> workflow.CaseSnapshot:
     return workflow.CaseSnapshot(
         stage=case.stage,
         procedure=case.procedure,
+        step=case.step,
         handlers=_handler_snapshots(users, day),
         archived=case.is_archived,
     )
@@ -339,23 +347,223 @@ def case_add_party(*, actor: User, case: Case, party: Party) -> CaseParty:
     return link
 
 
+def _actor_approver_roles(actor: User, case: Case) -> set[ApproverRole]:
+    """The approver roles ``actor`` may act in for ``case``: heads of its own agency, or (上级部门) any head of the
+    agency that supervises it."""
+    roles: set[ApproverRole] = set()
+    heads = {Role.UNIT_HEAD, Role.PRINCIPAL_HEAD, Role.LEADER_IN_CHARGE}
+    if actor.agency_id == case.agency_id:
+        for role in (ApproverRole.UNIT_HEAD, ApproverRole.PRINCIPAL_HEAD, ApproverRole.LEADER_IN_CHARGE):
+            if actor.has_role(role.value):
+                roles.add(role)
+    elif actor.agency_id is not None and actor.agency_id == case.agency.supervising_agency_id:
+        if actor.role_set() & heads:
+            roles.add(ApproverRole.SUPERIOR_DEPT)
+    return roles
+
+
 @transaction.atomic
-def case_advance_stage(*, actor: User, case: Case, to_stage: Stage | str, note: str = "") -> StageChange:
-    """Move the case to ``to_stage`` if the lifecycle table (GEN-02) and STAFF-01 allow it on today's date."""
+def case_transition(
+    *, actor: User, case: Case, action: str, note: str = "", data: dict[str, Any] | None = None
+) -> StageChange:
+    """Take one step of the procedure (the only way a case moves; domain-notes §2).
+
+    The lifecycle table (``workflow.ACTIONS``: order, procedure, STAFF-01) and then every blocking rule of the
+    registry registered for ``action`` (approvals, mandatory records, waiting periods, thresholds) must pass on the
+    locked case; a refusal writes nothing. The warning rules are re-evaluated afterwards, in the same transaction.
+    """
+    from quancheng.rules import services as rules
+
     _require_can_write(actor, case)
     case = _lock_case(case)
     note = _clean_text(note, field="说明", max_length=StageChange._meta.get_field("note").max_length)
     now = timezone.now()
-    workflow.check_transition(_snapshot(case, local_today(now)), to_stage)
+    lifecycle_action = workflow.check_transition(_snapshot(case, local_today(now)), action)
+    facts = dataclasses.replace(rules.case_facts(case, now=now), action=action, action_data=data or {})
+    rules.check_blocking(facts, action, rules.params_for_agency(case.agency_id))
 
+    target = lifecycle_action.target
     change = StageChange.objects.create(
-        case=case, from_stage=case.stage, to_stage=Stage(to_stage), changed_at=now, changed_by=actor, note=note
+        case=case,
+        from_stage=case.stage,
+        to_stage=workflow.STEP_STAGE[target],
+        action=action,
+        from_step=case.step,
+        to_step=target,
+        changed_at=now,
+        changed_by=actor,
+        note=note,
     )
-    case.stage = Stage(to_stage)
-    case.save(update_fields=["stage"])
+    case.step = target
+    case.stage = workflow.STEP_STAGE[target]
+    case.save(update_fields=["step", "stage"])
     ledger_record(action=LedgerAction.CASE_STAGE_CHANGED, actor=actor, obj=change)
     ledger_record(action=LedgerAction.CASE_STAGE_CHANGED, actor=actor, obj=case)
+    rules.findings_refresh(case=case, now=now)
     return change
+
+
+@transaction.atomic
+def case_mark_major(*, actor: User, case: Case, is_major: bool, note: str = "") -> Case:
+    """Flag a case 复杂、重大 (REVIEW-03): it then needs the leader in charge's approval and a joint review."""
+    _require_can_write(actor, case)
+    case = _lock_case(case)
+    require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    if case.is_major != is_major:
+        case.is_major = is_major
+        case.save(update_fields=["is_major"])
+        ledger_record(action=LedgerAction.CASE_STAGE_CHANGED, actor=actor, obj=case)
+    return case
+
+
+# --- approvals (审批) -------------------------------------------------------------------------------------------
+
+APPROVAL_REASON_MAX = 2000
+
+
+def _approval_data(action: ApprovalAction, data: dict[str, Any], record: Record | None, case: Case) -> dict[str, Any]:
+    from quancheng.rules.services import params_for_agency
+
+    data = dict(data or {})
+    if action == ApprovalAction.EXTEND_MEASURE:
+        # EVID-13 / DEADLINE-04: once per measure, by at most the statutory number of days.
+        require(
+            record is not None and record.kind == "seizure_decision",
+            ErrorCode.VALIDATION_ERROR,
+            "延长期限须指明所延长的查封扣押决定书",
+        )
+        limit = int(params_for_agency(case.agency_id)["seizure_extension_max_days"])
+        days = data.get("days")
+        require(
+            isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= limit,
+            ErrorCode.VALIDATION_ERROR,
+            f"查封、扣押、封存的延长期限应为1至{limit}日",
+        )
+        require(
+            not Approval.objects.filter(case=case, action=action, record=record).exclude(status="rejected").exists(),
+            ErrorCode.DUPLICATE,
+            "查封、扣押、封存的期限只能延长一次",
+        )
+    elif action == ApprovalAction.FURTHER_EXTEND_DECISION_PERIOD:
+        # DECIDE-14: after the first extension, the superior department approves a stated further period.
+        require(
+            Approval.objects.filter(
+                case=case, action=ApprovalAction.EXTEND_DECISION_PERIOD, status="approved"
+            ).exists(),
+            ErrorCode.RULE_VIOLATION,
+            "须先经单位负责人批准延长办案期限,仍不能作出决定的,方可报请上级部门再次延长",
+        )
+        days = data.get("days")
+        require(
+            isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= MAX_FURTHER_EXTENSION_DAYS,
+            ErrorCode.VALIDATION_ERROR,
+            "请写明上级部门批准延长的日数",
+        )
+    elif action == ApprovalAction.EXTEND_DECISION_PERIOD:
+        require(
+            not Approval.objects.filter(case=case, action=action).exclude(status="rejected").exists(),
+            ErrorCode.DUPLICATE,
+            "办案期限经单位负责人批准只能延长一次,再次延长须报上级部门批准",
+        )
+    return data
+
+
+# A further extension approved by the superior department has no statutory cap (DECIDE-14: 适当延长); a year is
+# a typo guard, not law.
+MAX_FURTHER_EXTENSION_DAYS = 366
+
+
+@transaction.atomic
+def approval_request(
+    *,
+    actor: User,
+    case: Case,
+    action: ApprovalAction | str,
+    reason: str,
+    record: Record | None = None,
+    data: dict[str, Any] | None = None,
+    emergency: bool = False,
+) -> Approval:
+    """Ask for an approval; the approver role comes from the rule (``workflow.APPROVER_ROLE``), not the asker."""
+    _require_can_write(actor, case)
+    case = _lock_case(case)
+    require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    require(action in ApprovalAction.values, ErrorCode.VALIDATION_ERROR, f"未知的审批事项:{action}")
+    action = ApprovalAction(action)
+    reason = _clean_text(reason, field="申请理由", max_length=APPROVAL_REASON_MAX, required=True)
+    if record is not None:
+        require(record.case_id == case.pk, ErrorCode.VALIDATION_ERROR, "所涉记录不属于该案件")
+    # EVID-04: only coercive and preservation measures may be asked for orally first in an emergency.
+    require(
+        not emergency or action == ApprovalAction.COERCIVE_MEASURE,
+        ErrorCode.VALIDATION_ERROR,
+        "只有登记保存、查封、扣押、封存可以紧急情况下事后补办批准手续",
+    )
+    data = _approval_data(action, data or {}, record, case)
+    require(
+        not Approval.objects.filter(case=case, action=action, record=record, status="pending").exists(),
+        ErrorCode.DUPLICATE,
+        f"该案件已有待审批的“{action.label}”申请",
+    )
+    approval = Approval.objects.create(
+        case=case,
+        action=action,
+        approver_role=workflow.APPROVER_ROLE[action],
+        reason=reason,
+        record=record,
+        data=data,
+        emergency=emergency,
+        requested_by=actor,
+        requested_at=timezone.now(),
+    )
+    ledger_record(action=LedgerAction.APPROVAL_REQUESTED, actor=actor, obj=approval)
+    return approval
+
+
+@transaction.atomic
+def approval_decide(*, actor: User, approval: Approval, approve: bool, comment: str = "") -> Approval:
+    """The approver's decision, comment and time, appended to the ledger; decided once."""
+    from quancheng.rules import deadlines
+    from quancheng.rules import services as rules
+
+    approval = Approval.objects.select_for_update().select_related("case__agency").get(pk=approval.pk)
+    case = _lock_case(approval.case)
+    require(not case.is_archived, ErrorCode.CASE_CLOSED)
+    role = ApproverRole(approval.approver_role)
+    if role not in _actor_approver_roles(actor, case):
+        raise DomainError(ErrorCode.PERMISSION_DENIED, f"“{approval.get_action_display()}”须由{role.label}审批")
+    require(approval.status == ApprovalStatus.PENDING, ErrorCode.APPROVAL_DECIDED)
+    require(actor.pk != approval.requested_by_id, ErrorCode.PERMISSION_DENIED, "审批人不得审批本人提出的申请")
+    comment = _clean_text(comment, field="审批意见", max_length=APPROVAL_REASON_MAX, required=not approve)
+    now = timezone.now()
+    if approve and approval.action in (ApprovalAction.EXTEND_DECISION_PERIOD, ApprovalAction.EXTEND_MEASURE):
+        # DECIDE-13 / EVID-13: an extension is approved before the original term runs out.
+        facts = rules.case_facts(case, now=now)
+        params = rules.params_for_agency(case.agency_id)
+        if approval.action == ApprovalAction.EXTEND_DECISION_PERIOD:
+            current = deadlines.decision(facts, params)
+        else:
+            current = next(
+                (d for d in deadlines.seizure(facts, params) if d.subject == f"seizure:{approval.record_id}"), None
+            )
+        if current is not None and facts.today > current.due:
+            raise DomainError(
+                ErrorCode.RULE_VIOLATION,
+                f"原期限已于{current.due.isoformat()}届满,不能再批准延长",
+                rule="extension-before-expiry",
+                requirement="DECIDE-13" if approval.action == ApprovalAction.EXTEND_DECISION_PERIOD else "EVID-13",
+                quote=rules.requirement_quote(
+                    "DECIDE-13" if approval.action == ApprovalAction.EXTEND_DECISION_PERIOD else "EVID-13"
+                ),
+            )
+    approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    approval.decided_by = actor
+    approval.decided_at = now
+    approval.comment = comment
+    approval.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    ledger_record(action=LedgerAction.APPROVAL_DECIDED, actor=actor, obj=approval)
+    rules.findings_refresh(case=case, now=now)
+    return approval
 
 
 # --- exports (案卷包) -----------------------------------------------------------------------------------

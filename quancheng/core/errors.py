@@ -22,6 +22,9 @@ class ErrorCode(StrEnum):
     UPLOAD_MISSING_FILE = "upload_missing_file"
     DIGEST_MISMATCH = "digest_mismatch"
     PROOF_OUT_OF_RANGE = "proof_out_of_range"
+    MEDIA_UNREADABLE = "media_unreadable"
+    MEDIA_TYPE_MISMATCH = "media_type_mismatch"
+    PURPOSE_REQUIRED = "purpose_required"
     # 401/403/404
     UNAUTHENTICATED = "unauthenticated"
     PERMISSION_DENIED = "permission_denied"
@@ -33,13 +36,27 @@ class ErrorCode(StrEnum):
     RECORD_NOT_SEALED = "record_not_sealed"
     RECORD_SUPERSEDED = "record_superseded"
     TRANSITION_NOT_ALLOWED = "transition_not_allowed"
+    RULE_VIOLATION = "rule_violation"
+    APPROVAL_DECIDED = "approval_decided"
     STAFFING_INSUFFICIENT = "staffing_insufficient"
     CASE_CLOSED = "case_closed"
     DUPLICATE = "duplicate"
     LEDGER_MISMATCH = "ledger_mismatch"
+    DEVICE_UNAVAILABLE = "device_unavailable"
+    MEDIA_DISPOSED = "media_disposed"
+    # 416
+    RANGE_NOT_SATISFIABLE = "range_not_satisfiable"
     # 413
     UPLOAD_TOO_LARGE = "upload_too_large"
     REQUEST_TOO_LARGE = "request_too_large"
+    # tus resumable uploads (uploads app): the statuses tus 1.0.0 prescribes
+    UPLOAD_OFFSET_MISMATCH = "upload_offset_mismatch"
+    UPLOAD_LOCKED = "upload_locked"
+    UPLOAD_GONE = "upload_gone"
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    CHECKSUM_ALGORITHM_UNSUPPORTED = "checksum_algorithm_unsupported"
+    TUS_VERSION_UNSUPPORTED = "tus_version_unsupported"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 
 
 _STATUS: dict[ErrorCode, int] = {
@@ -52,6 +69,9 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.UPLOAD_MISSING_FILE: 400,
     ErrorCode.DIGEST_MISMATCH: 422,
     ErrorCode.PROOF_OUT_OF_RANGE: 422,
+    ErrorCode.MEDIA_UNREADABLE: 422,
+    ErrorCode.MEDIA_TYPE_MISMATCH: 422,
+    ErrorCode.PURPOSE_REQUIRED: 422,
     ErrorCode.UNAUTHENTICATED: 401,
     ErrorCode.PERMISSION_DENIED: 403,
     ErrorCode.NOT_FOUND: 404,
@@ -61,12 +81,24 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.RECORD_NOT_SEALED: 409,
     ErrorCode.RECORD_SUPERSEDED: 409,
     ErrorCode.TRANSITION_NOT_ALLOWED: 409,
+    ErrorCode.RULE_VIOLATION: 409,
+    ErrorCode.APPROVAL_DECIDED: 409,
     ErrorCode.STAFFING_INSUFFICIENT: 409,
     ErrorCode.CASE_CLOSED: 409,
     ErrorCode.DUPLICATE: 409,
     ErrorCode.LEDGER_MISMATCH: 409,
+    ErrorCode.DEVICE_UNAVAILABLE: 409,
+    ErrorCode.MEDIA_DISPOSED: 410,
+    ErrorCode.RANGE_NOT_SATISFIABLE: 416,
     ErrorCode.UPLOAD_TOO_LARGE: 413,
     ErrorCode.REQUEST_TOO_LARGE: 413,
+    ErrorCode.UPLOAD_OFFSET_MISMATCH: 409,
+    ErrorCode.UPLOAD_LOCKED: 423,
+    ErrorCode.UPLOAD_GONE: 410,
+    ErrorCode.CHECKSUM_MISMATCH: 460,  # tus checksum extension: "460 Checksum Mismatch"
+    ErrorCode.CHECKSUM_ALGORITHM_UNSUPPORTED: 400,
+    ErrorCode.TUS_VERSION_UNSUPPORTED: 412,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
 }
 
 DEFAULT_MESSAGES: dict[ErrorCode, str] = {
@@ -79,6 +111,9 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.UPLOAD_MISSING_FILE: "未收到上传文件",
     ErrorCode.DIGEST_MISMATCH: "文件摘要与声明值不一致",
     ErrorCode.PROOF_OUT_OF_RANGE: "证明的序号或树大小超出账本范围",
+    ErrorCode.MEDIA_UNREADABLE: "文件内容无法识别为有效的音像资料",
+    ErrorCode.MEDIA_TYPE_MISMATCH: "文件内容与声明的类型不符",
+    ErrorCode.PURPOSE_REQUIRED: "调阅音像资料须说明用途(须为允许的执法用途之一)",
     ErrorCode.UNAUTHENTICATED: "请先登录或提供有效的访问令牌",
     ErrorCode.PERMISSION_DENIED: "无权执行此操作",
     ErrorCode.NOT_FOUND: "对象不存在或无权查看",
@@ -88,12 +123,24 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.RECORD_NOT_SEALED: "记录尚未封存",
     ErrorCode.RECORD_SUPERSEDED: "该记录已被更正,请在最新版本上操作",
     ErrorCode.TRANSITION_NOT_ALLOWED: "当前阶段不允许此操作",
+    ErrorCode.RULE_VIOLATION: "不符合执法程序规定,操作被拒绝",
+    ErrorCode.APPROVAL_DECIDED: "该审批已作出决定,不能重复审批",
     ErrorCode.STAFFING_INSUFFICIENT: "调查取证须由2名以上持有效执法证件的人员承办",
     ErrorCode.CASE_CLOSED: "案件已归档,不得修改",
     ErrorCode.DUPLICATE: "对象已存在",
     ErrorCode.LEDGER_MISMATCH: "数据与账本记录不一致,请运行 quancheng verify 排查",
+    ErrorCode.DEVICE_UNAVAILABLE: "设备当前不可领用或归还",
+    ErrorCode.MEDIA_DISPOSED: "该音像资料已按保存期限销毁",
+    ErrorCode.RANGE_NOT_SATISFIABLE: "请求的字节范围无效或超出文件大小",
     ErrorCode.UPLOAD_TOO_LARGE: "上传文件超过大小限制",
     ErrorCode.REQUEST_TOO_LARGE: "请求体超过大小限制",
+    ErrorCode.UPLOAD_OFFSET_MISMATCH: "上传偏移量与服务器记录不一致,请先查询(HEAD)当前偏移量再续传",
+    ErrorCode.UPLOAD_LOCKED: "该上传正由另一请求写入,请稍后重试",
+    ErrorCode.UPLOAD_GONE: "该上传已过期、已终止或已失败,请重新创建上传",
+    ErrorCode.CHECKSUM_MISMATCH: "本段数据与 Upload-Checksum 校验值不一致,未予保存,请重传本段",
+    ErrorCode.CHECKSUM_ALGORITHM_UNSUPPORTED: "不支持该校验算法(支持 sha256、sha1)",
+    ErrorCode.TUS_VERSION_UNSUPPORTED: "不支持该 tus 协议版本(支持 1.0.0)",
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "请求体类型应为 application/offset+octet-stream",
 }
 
 

@@ -17,14 +17,12 @@ from quancheng.accounts import services as accounts
 from quancheng.accounts.models import Agency, Role, Unit, User
 from quancheng.cases import identifiers
 from quancheng.cases import services as cases
-from quancheng.cases.models import ActType, Case, CaseSource, Party, PartyKind, Procedure, Stage
-from quancheng.cases.workflow import STAGE_ORDER
+from quancheng.cases.models import ActType, Case, CaseSource, Party, PartyKind, Procedure, Stage, Step
 from quancheng.evidence import services as evidence
 from quancheng.evidence.models import Device, MediaKind
 from quancheng.evidence.storage import get_blob_store, stage_chunks
 
-from . import media
-from .records import add_stage_records
+from . import media, procedure
 
 DEMO_AGENCY = "示例市市场监督管理局"
 SUPERVISING_AGENCY = "示例市司法局"
@@ -282,19 +280,26 @@ def build_demo() -> DemoSummary:
             parties=(parties[spec.party],),
         )
         party = parties[spec.party]
-        path = [Stage.PROGRAM_START]
-        if spec.procedure == Procedure.SIMPLE:
-            path.append(Stage.SERVICE_EXECUTION)
-        else:
-            path = list(STAGE_ORDER[: STAGE_ORDER.index(spec.target) + 1])
-        for index, stage in enumerate(path):
-            if index > 0:
-                cases.case_advance_stage(actor=lead, case=case, to_stage=stage, note="演示数据:按程序推进")
-                case.refresh_from_db()
-            if stage == Stage.ARCHIVE:
-                continue  # an archived case takes no new records
-            add_stage_records(case=case, stage=stage, author=lead, partner=second, party=party, users=users)
-            if stage == Stage.INVESTIGATION_EVIDENCE and position % 3 == 0:
+        cast = procedure.Cast(
+            author=lead,
+            partner=second,
+            principal_head=users["juzhang"],
+            unit_head=users["kezhang"],
+            reviewer=users["fazhi"],
+            party=party,
+            leader=users["fenguan"],
+        )
+        target = procedure.STEP_FOR_STAGE[spec.target]
+        if spec.procedure == Procedure.SIMPLE and target == Step.CLUE:
+            target = Step.EXECUTION
+        if target == Step.CLUE:
+            procedure.make_record(
+                case, cast, "complaint_registration" if spec.source == "complaint" else "case_filing_approval"
+            )
+            continue
+        if spec.procedure == Procedure.GENERAL:
+            procedure.walk(case, cast, Step.INVESTIGATION, note="演示数据:按程序推进")
+            if position % 3 == 0:
                 captured = now - timedelta(days=30 - position)
                 _ingest(
                     lead,
@@ -316,6 +321,7 @@ def build_demo() -> DemoSummary:
                     captured,
                     device,
                 )
+        procedure.walk(case, cast, target, note="演示数据:按程序推进")
     return summarise(created=True)
 
 

@@ -290,8 +290,11 @@ def run_checkpointer(interval: float, stop_event: threading.Event) -> None:
     """Every ``interval`` seconds until ``stop_event`` is set: sign the log if it grew. A key file that is unusable
     at start stops it at once (a configuration error); a failed round later on (database gone, key file changed,
     inconsistent tree) is logged and the next round tries again."""
+    from quancheng.core.periodic import PeriodicJobs
+
     signing_key()  # fail fast: a missing directory or a key with the wrong permissions is a configuration error
     logger.info("checkpointer started: every %s s, log %s, key %s", interval, log_origin(), key_file())
+    periodic = PeriodicJobs()
     while not stop_event.is_set():
         close_old_connections()
         try:
@@ -305,6 +308,8 @@ def run_checkpointer(interval: float, stop_event: threading.Event) -> None:
                 logger.info("signed checkpoint #%s: size %s", checkpoint.pk, checkpoint.size)
         finally:
             close_old_connections()
+        periodic.run_due()  # the deployment's other periodic work (rules sweep, ...), each at its own interval
+        close_old_connections()
         stop_event.wait(interval)
 
 

@@ -260,6 +260,9 @@ def record_update_draft(
     record = _lock_record(record)
     if record.is_sealed:
         raise DomainError(ErrorCode.RECORD_SEALED)
+    if record.signatures.exists():
+        # The signatures confirm this wording: a signed draft is changed only by sealing it and correcting it.
+        raise DomainError(ErrorCode.RECORD_SEALED, "草稿已有签名,签名确认的内容不得修改;请封存后提交更正记录")
     spec = get_kind(record.kind)
     changes: dict[str, Any] = {}
     if not isinstance(content, _Unset):
@@ -312,6 +315,7 @@ def record_seal(*, actor: User, record: Record) -> Record:
         page_count=record.page_count,
         complete=True,
     )
+    _check_seal_rules(case, record)
     now = timezone.now()
     record.status = RecordStatus.SEALED
     record.sealed_at = now
@@ -319,7 +323,28 @@ def record_seal(*, actor: User, record: Record) -> Record:
     record.updated_at = now
     record.save(update_fields=["status", "sealed_at", "sealed_by", "updated_at"])
     _append(LedgerAction.RECORD_SEALED, actor, record, record)
+    _refresh_findings(case)
     return record
+
+
+def _check_seal_rules(case: Case, record: Record) -> None:
+    """The registry's blocking rules for sealing a record of this kind (signatures every page, approvals first)."""
+    import dataclasses
+
+    from quancheng.rules import services as rules
+    from quancheng.rules.registry import on_seal
+    from quancheng.rules.snapshot import record_fact
+
+    facts = rules.case_facts(case)
+    sealing = record_fact(record, record.signatures.all())
+    facts = dataclasses.replace(facts, sealing=sealing)
+    rules.check_blocking(facts, on_seal(record.kind), rules.params_for_agency(case.agency_id))
+
+
+def _refresh_findings(case: Case) -> None:
+    from quancheng.rules import services as rules
+
+    rules.findings_refresh(case=case)
 
 
 @transaction.atomic
@@ -397,18 +422,22 @@ def record_correct(
         supersedes=original.ledger_digest(),
     )
     if seal:
-        # A correction sealed at once is sealed like any record: the same final action, so verify refuses
-        # any later change to it exactly as it does for a record sealed in its own step.
+        # A correction sealed at once is sealed like any record: the same rules (a 笔录's correction is confirmed
+        # by the interviewee's signature first, INV-12 — so it is drafted with seal=False, signed, then sealed;
+        # a refusal here rolls the whole correction back), and the same final action, so verify refuses any
+        # later change to it exactly as it does for a record sealed in its own step.
+        _check_seal_rules(case, correction)
         _append(LedgerAction.RECORD_SEALED, actor, correction, correction)
+        _refresh_findings(case)
     return correction
 
 
-# Signatures are collected on the finished text only. INV-11: the interviewee signs "经被询问人确认无误后",
-# i.e. after confirming the transcript as written; REVIEW-12 likewise has the hearing transcript checked
-# before signing. A signature on a draft would vouch for words that may still change, so drafts cannot
-# be signed (RECORD_NOT_SEALED), and a superseded version no longer carries the text that counts
-# (RECORD_SUPERSEDED): its correction is sealed and signed afresh, which is how INV-12 has corrections
-# confirmed by the interviewee's signature, seal or fingerprint.
+# Signatures are collected on the finished text. INV-11: the interviewee signs "经被询问人确认无误后", i.e. after
+# confirming the transcript as written, and then it is sealed (the seal rules refuse a 笔录 without its
+# signatures); REVIEW-12 likewise has the hearing transcript checked before signing. A signed draft cannot be
+# changed any more (record_update_draft refuses), so a signature never vouches for words that change later; a
+# superseded version no longer carries the text that counts (RECORD_SUPERSEDED): its correction is signed
+# afresh, which is how INV-12 has corrections confirmed by the interviewee's signature, seal or fingerprint.
 @transaction.atomic
 def signature_add(
     *,
@@ -423,15 +452,17 @@ def signature_add(
     witness_name: str = "",
     signer_user: User | None = None,
 ) -> Signature:
-    """Add one signature, seal impression, fingerprint or noted refusal to a sealed record.
+    """Add one signature, seal impression, fingerprint or noted refusal to a record.
+
+    A draft is signed before it is sealed (the interviewee confirms the final wording page by page, then the
+    record is sealed — INV-11); once signed, the draft's wording can no longer change. A sealed record may take
+    further signatures (a late signer), never on a superseded version.
 
     笔录 kinds are signed page by page (INV-11/12): ``page`` is required and within the record's pages. A
     mark needs the SHA-256 of its stored image; a refusal needs its reason and a witness (DECIDE-04).
     """
     case = _lock_writable_case(actor, record.case_id)
     record = _lock_record(record)
-    if not record.is_sealed:
-        raise DomainError(ErrorCode.RECORD_NOT_SEALED, "记录封存后方可签名:签名确认的是定稿的内容")
     if Record.objects.filter(supersedes=record).exists():
         raise DomainError(ErrorCode.RECORD_SUPERSEDED, "该记录已被更正,请在最新版本上签名")
     spec = get_kind(record.kind)

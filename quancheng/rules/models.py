@@ -54,3 +54,87 @@ class CalendarDay(Ledgered):
 
     def __str__(self) -> str:
         return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}".rstrip()
+
+
+class AgencyParameter(Ledgered):
+    """One setting of a rule parameter for an agency (SUPERVISE-09: changed only by the agency's decision, with
+    the effective time). Append-only: the latest row per (agency, key) is in force; earlier rows are the history."""
+
+    ledger_kind: ClassVar[str] = "agency_parameter"
+
+    agency = models.ForeignKey("accounts.Agency", verbose_name="机关", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField("参数", max_length=64)
+    value = models.JSONField("取值")
+    reason = models.CharField("调整依据", max_length=512)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="设置人", on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField("生效时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "规则参数"
+        verbose_name_plural = "规则参数"
+        ordering = ["agency", "key", "set_at", "pk"]
+        indexes = [models.Index(fields=["agency", "key", "set_at"], name="agency_parameter_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", "未处理"
+    RESOLVED = "resolved", "已消除"
+    WAIVED = "waived", "已豁免"
+
+
+class FindingLevel(models.TextChoices):
+    WARNING = "warning", "提示"
+    YELLOW = "yellow", "黄色预警"
+    RED = "red", "红色预警"
+
+
+class Finding(Ledgered):
+    """A warning rule's finding on a case: open until the check stops reporting it (resolved) or someone waives it
+    with a recorded reason. ``subject`` tells apart several findings of one rule on one case (a record, a
+    deadline); a deadline finding that turns from yellow to red is closed and a red one raised."""
+
+    ledger_kind: ClassVar[str] = "finding"
+
+    case = models.ForeignKey("cases.Case", verbose_name="案件", on_delete=models.PROTECT, related_name="findings")
+    rule = models.CharField("规则", max_length=64)
+    requirement = models.CharField("依据条目", max_length=32)
+    subject = models.CharField("对象", max_length=64, blank=True)
+    level = models.CharField("级别", max_length=16, choices=FindingLevel.choices, default=FindingLevel.WARNING)
+    message = models.TextField("内容")
+    raised_at = models.DateTimeField("发现时间", default=timezone.now)
+    status = models.CharField("状态", max_length=16, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    closed_at = models.DateTimeField("处理时间", null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="豁免人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    waive_reason = models.CharField("豁免理由", max_length=512, blank=True)
+
+    class Meta:
+        verbose_name = "合规提示"
+        verbose_name_plural = "合规提示"
+        ordering = ["raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "rule", "subject"],
+                condition=models.Q(status="open"),
+                name="finding_one_open_per_rule_subject",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="waived") | (models.Q(waived_by__isnull=False) & ~models.Q(waive_reason="")),
+                name="finding_waiver_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "status"], name="finding_case_status")]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"

@@ -6,19 +6,30 @@ saving a day exactly as it already stands writes nothing, so re-importing the sa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from quancheng.accounts.models import User
-from quancheng.core.errors import DomainError, ErrorCode
+from quancheng.accounts import policies
+from quancheng.accounts.models import Agency, Role, User
+from quancheng.cases.models import Case, Step
+from quancheng.core.errors import DomainError, ErrorCode, require
 from quancheng.ledger.models import LedgerAction
 from quancheng.ledger.services import ledger_record
 
-from .models import CalendarDay, CalendarDayKind
+from .calendar import WorkingCalendar
+from .facts import CaseFacts
+from .models import AgencyParameter, CalendarDay, CalendarDayKind, Finding, FindingLevel, FindingStatus
+from .parameters import PARAMETERS
+from .parameters import validate as validate_parameter
+from .registry import ON_SWEEP, Rule, RuleViolation, Severity, evaluate, rules_for
+from .registry import Finding as RuleFinding
+from .requirements import quote as requirement_quote
+from .snapshot import build_facts, case_facts
 
 # Lines of an arrangement file: "<YYYY-MM-DD> <holiday|workday> [名称]"; "#" starts a comment.
 COMMENT_PREFIX = "#"
@@ -139,3 +150,186 @@ def calendar_import(*, actor: User | None, lines: Iterable[str], source: str) ->
         _, outcome = _save_day(actor=actor, day=entry.date, kind=entry.kind, name=entry.name, source=source)
         counts[outcome] += 1
     return ImportResult(**counts)
+
+
+# --- rule parameters (SUPERVISE-09) ----------------------------------------------------------------------------
+
+PARAMETER_REASON_MAX = 512
+
+
+def params_for_agency(agency_id: int) -> dict[str, Any]:
+    """Every parameter's value in force for the agency: its latest setting, else the national default."""
+    values = {key: spec.default for key, spec in PARAMETERS.items()}
+    for row in AgencyParameter.objects.filter(agency_id=agency_id).order_by("set_at", "pk"):
+        if row.key in values:
+            values[row.key] = row.value
+    return values
+
+
+def params_by_agency(agency_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    ids = set(agency_ids)
+    result = {agency_id: {key: spec.default for key, spec in PARAMETERS.items()} for agency_id in ids}
+    for row in AgencyParameter.objects.filter(agency_id__in=ids).order_by("set_at", "pk"):
+        if row.key in PARAMETERS:
+            result[row.agency_id][row.key] = row.value
+    return result
+
+
+@transaction.atomic
+def agency_parameter_set(*, actor: User, agency: Agency, key: str, value: Any, reason: str) -> AgencyParameter:
+    """Set one rule parameter for an agency (e.g. the seed's 50/1000 yuan on-the-spot limits).
+
+    SUPERVISE-09: a change of the recording rules takes the agency's own decision — only its principal head or
+    an administrator of the agency may make it, with the reason on record; earlier values stay as history.
+    """
+    require(
+        actor.agency_id == agency.pk and (actor.has_role(Role.PRINCIPAL_HEAD) or actor.has_role(Role.ADMIN)),
+        ErrorCode.PERMISSION_DENIED,
+        "规则参数须经本机关批准后调整:只有本机关主要负责人或系统管理员可以设置",
+    )
+    problem = validate_parameter(key, value)
+    if problem:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, problem)
+    reason = (reason or "").strip()
+    require(bool(reason), ErrorCode.VALIDATION_ERROR, "请填写调整依据")
+    require(
+        len(reason) <= PARAMETER_REASON_MAX, ErrorCode.VALIDATION_ERROR, f"调整依据不得超过{PARAMETER_REASON_MAX}个字符"
+    )
+    row = AgencyParameter.objects.create(agency=agency, key=key, value=value, reason=reason, set_by=actor)
+    ledger_record(action=LedgerAction.PARAMETER_SET, actor=actor, obj=row)
+    return row
+
+
+# --- evaluation ------------------------------------------------------------------------------------------------
+
+
+def _rule_params(values: Mapping[str, Any]) -> Callable[[Rule], Mapping[str, Any]]:
+    return lambda r: {key: values[key] for key in r.params}
+
+
+def check_blocking(facts: CaseFacts, event: str, params: Mapping[str, Any]) -> None:
+    """Refuse ``event`` (a lifecycle action code or ``seal:<kind>``) if a blocking rule reports anything: 409 with
+    the rule, the requirement and the seed's own words."""
+    for finding in evaluate(facts, rules_for(event, Severity.BLOCKING), _rule_params(params)):
+        raise RuleViolation(finding, quote=requirement_quote(finding.rule.requirement))
+
+
+def warning_findings(facts: CaseFacts, params: Mapping[str, Any]) -> list[RuleFinding]:
+    return list(evaluate(facts, rules_for(ON_SWEEP, Severity.WARNING), _rule_params(params)))
+
+
+def _level(finding: RuleFinding) -> str:
+    return finding.violation.level if finding.violation.level in FindingLevel.values else FindingLevel.WARNING
+
+
+def _apply_findings(
+    case_id: int, found: Sequence[RuleFinding], existing: Sequence[Finding], now: datetime
+) -> tuple[int, int]:
+    """Raise new findings and resolve those the rules no longer report; a waived finding stays waived while its
+    rule keeps reporting it. Each change is appended to the ledger. Returns (raised, resolved)."""
+    reported = {f.key: f for f in found}
+    open_by_key = {(f.rule, f.subject): f for f in existing if f.status == FindingStatus.OPEN}
+    waived = {(f.rule, f.subject) for f in existing if f.status == FindingStatus.WAIVED}
+    resolved = 0
+    for key, row in open_by_key.items():
+        if key not in reported:
+            row.status = FindingStatus.RESOLVED
+            row.closed_at = now
+            row.save(update_fields=["status", "closed_at"])
+            ledger_record(action=LedgerAction.FINDING_RESOLVED, actor=None, obj=row)
+            resolved += 1
+    raised = 0
+    for key, finding in reported.items():
+        if key in open_by_key or key in waived:
+            continue
+        row = Finding.objects.create(
+            case_id=case_id,
+            rule=finding.rule.code,
+            requirement=finding.rule.requirement,
+            subject=finding.violation.subject[: Finding._meta.get_field("subject").max_length],
+            level=_level(finding),
+            message=finding.violation.message,
+            raised_at=now,
+        )
+        ledger_record(action=LedgerAction.FINDING_RAISED, actor=None, obj=row)
+        raised += 1
+    return raised, resolved
+
+
+@transaction.atomic
+def findings_refresh(*, case: Case, facts: CaseFacts | None = None, now: datetime | None = None) -> tuple[int, int]:
+    """Re-evaluate the warning rules on one case and bring its findings up to date (after each write to it)."""
+    now = now or timezone.now()
+    facts = facts or case_facts(case, now=now)
+    found = warning_findings(facts, params_for_agency(case.agency_id))
+    existing = list(Finding.objects.filter(case_id=case.pk).exclude(status=FindingStatus.RESOLVED))
+    return _apply_findings(case.pk, found, existing, now)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    cases: int
+    raised: int
+    resolved: int
+
+
+def rules_sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
+    """The periodic task: evaluate the warning rules (deadline yellow/red, missing audio/video...) on every case
+    not yet archived and record the findings. Each batch commits on its own."""
+    now = now or timezone.now()
+    calendar = WorkingCalendar.from_db()
+    open_cases = Case.objects.exclude(step=Step.ARCHIVED).order_by("pk")
+    total = raised = resolved = 0
+    last_pk = 0
+    while True:
+        batch = list(open_cases.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        params = params_by_agency({c.agency_id for c in batch})
+        facts = build_facts(batch, now=now, calendar=calendar)
+        with transaction.atomic():
+            existing = _group_findings(
+                Finding.objects.filter(case_id__in=[c.pk for c in batch]).exclude(status=FindingStatus.RESOLVED)
+            )
+            for case in batch:
+                found = warning_findings(facts[case.pk], params[case.agency_id])
+                r, s = _apply_findings(case.pk, found, existing.get(case.pk, []), now)
+                raised += r
+                resolved += s
+        total += len(batch)
+    return SweepResult(cases=total, raised=raised, resolved=resolved)
+
+
+def _group_findings(rows: Iterable[Finding]) -> dict[int, list[Finding]]:
+    grouped: dict[int, list[Finding]] = {}
+    for row in rows:
+        grouped.setdefault(row.case_id, []).append(row)
+    return grouped
+
+
+WAIVE_REASON_MAX = Finding._meta.get_field("waive_reason").max_length
+
+
+@transaction.atomic
+def finding_waive(*, actor: User, finding: Finding, reason: str) -> Finding:
+    """Waive an open warning with a recorded reason (who, when, why); the rule's later reports of the same thing
+    on the same subject stay waived."""
+    finding = Finding.objects.select_for_update().select_related("case").get(pk=finding.pk)
+    require(
+        policies.can_work_in_agency(actor, finding.case.agency_id)
+        and bool(actor.role_set() & {Role.UNIT_HEAD, Role.PRINCIPAL_HEAD, Role.LEADER_IN_CHARGE, Role.LEGAL_REVIEWER}),
+        ErrorCode.PERMISSION_DENIED,
+        "只有本机关负责人或法制审核人员可以豁免合规提示",
+    )
+    require(finding.status == FindingStatus.OPEN, ErrorCode.DUPLICATE, "该合规提示已处理")
+    reason = (reason or "").strip()
+    require(bool(reason), ErrorCode.VALIDATION_ERROR, "请填写豁免理由")
+    require(len(reason) <= WAIVE_REASON_MAX, ErrorCode.VALIDATION_ERROR, f"豁免理由不得超过{WAIVE_REASON_MAX}个字符")
+    finding.status = FindingStatus.WAIVED
+    finding.waived_by = actor
+    finding.waive_reason = reason
+    finding.closed_at = timezone.now()
+    finding.save(update_fields=["status", "waived_by", "waive_reason", "closed_at"])
+    ledger_record(action=LedgerAction.FINDING_WAIVED, actor=actor, obj=finding)
+    return finding

@@ -88,12 +88,24 @@ def staffed_case(open_case: Callable[..., Case], zhangsan: User, lisi: User) -> 
 
 
 @pytest.fixture
-def advance(zhangsan: User) -> Callable[..., Case]:
-    """``advance(case, stage, ...)`` moves the case through the given stages as 张三; returns it re-read."""
+def advance(walk_case: Callable[..., Case], agency: Any, zhangsan: User) -> Callable[..., Case]:
+    """``advance(case, stage, ...)`` walks the case to the last stage given (records and approvals made as the
+    rules require, see ``quancheng.demo.procedure``); returns it re-read."""
 
     def move(case: Case, *stages: Stage) -> Case:
-        for stage in stages:
-            services.case_advance_stage(actor=zhangsan, case=case, to_stage=stage)
+        from quancheng.cases.models import CaseParty
+
+        if not CaseParty.objects.filter(case=case).exists():
+            party = services.party_create(
+                actor=zhangsan,
+                agency=case.agency,
+                kind="organisation",
+                name="某某商行有限公司",
+                id_number="91350100M000100Y43",
+                legal_representative="王某",
+            )
+            services.case_add_party(actor=zhangsan, case=case, party=party)
+        walk_case(case, stages[-1])
         return Case.objects.get(pk=case.pk)
 
     return move

@@ -95,6 +95,26 @@ SERVICE_METHODS = (
 ON_THE_SPOT_PENALTIES = (("fine", "罚款"), ("warning", "警告"))
 INTERVIEWEE_CAPACITIES = (("party", "当事人"), ("agent", "代理人"), ("witness", "证人"), ("other", "其他有关人员"))
 COMPLAINT_CHANNELS = (("letter", "信件"), ("phone", "电话"), ("visit", "来访"), ("online", "网络"), ("other", "其他"))
+REVIEW_OUTCOMES = (("upheld", "维持原处理意见"), ("changed", "改变原处理意见"))
+SERVED_KINDS = (
+    ("penalty_notice", "行政处罚告知书"),
+    ("penalty_decision", "行政处罚决定书"),
+    ("payment_reminder", "催告书"),
+    ("seizure_decision", "查封扣押决定书"),
+    ("measure_extension_notice", "延长查封扣押期限通知书"),
+    ("preservation_notice", "登记保存证据通知书"),
+    ("evidence_collection_notice", "调取证据通知书"),
+    ("non_initiation_record", "不予立案告知书"),
+    ("other", "其他文书"),
+)
+HEARING_REQUEST_FORMS = (("written", "书面申请"), ("oral", "口头申请"))
+PAYMENT_ARRANGEMENTS = (("deferral", "延期缴纳"), ("instalments", "分期缴纳"))
+DISPOSAL_METHODS = (
+    ("destruction", "监督销毁"),
+    ("auction", "拍卖"),
+    ("technical", "技术处理"),
+    ("transfer", "移交有关部门"),
+)
 NON_INITIATION_NOTICES = (("notice_to_party", "告知当事人"), ("public_announcement", "向社会公示"))
 
 
@@ -437,6 +457,7 @@ KINDS: tuple[RecordKind, ...] = (
             req("statement", "陈述内容", T.TEXT, "REVIEW-07", "GEN-13"),
             f("defence", "申辩意见", T.TEXT, "REVIEW-07"),
             f("evidence_submitted", "提供的证据材料", T.TEXT_LIST, "GEN-13"),
+            f("waived_rights", "当事人明确放弃陈述申辩和听证权利", T.BOOLEAN, "DECIDE-07"),
         ),
     ),
     RecordKind(
@@ -509,6 +530,9 @@ KINDS: tuple[RecordKind, ...] = (
             f("evidence_review", "证据审查情况", T.TEXT, "REVIEW-08"),
             req("opinion", "初审意见", T.TEXT, "REVIEW-02"),
             req("reviewed_on", "日期", T.DATE, "REVIEW-02"),
+            # REVIEW-14/15: a re-review either keeps the notified opinion (upheld) or changes it (notify again).
+            f("outcome", "重新审理结论", T.CHOICE, "REVIEW-14", "REVIEW-15", choices=REVIEW_OUTCOMES),
+            f("statement_handling", "对陈述申辩的复核及采纳情况", T.TEXT, "REVIEW-07"),
         ),
     ),
     RecordKind(
@@ -602,6 +626,8 @@ KINDS: tuple[RecordKind, ...] = (
             req("served_at", "送达时间", T.DATETIME, "SERVE-01"),
             req("served_place", "送达地点", T.TEXT, "SERVE-01", max_length=256),
             f("witness", "见证人", T.TEXT, "SERVE-01", "AV-15", max_length=64),
+            # Which document this proves served: the deadlines that run from service start here (SERVE-01).
+            f("served_kind", "送达文书类型", T.CHOICE, "SERVE-01", choices=SERVED_KINDS),
             f("note", "备注", T.TEXT, "SERVE-01"),
         ),
     ),
@@ -716,6 +742,75 @@ KINDS: tuple[RecordKind, ...] = (
             ),
             f("approvals", "审批、决定和结果", T.TEXT, "GEN-20"),
             f("proceedings", "申诉、复核、诉讼等程序的过程和结果", T.TEXT, "GEN-21"),
+        ),
+    ),
+    # Added with the procedure (issue 3): the documents the lifecycle's steps are proved by.
+    RecordKind(
+        code="investigation_report",
+        name="案件调查终结报告",
+        stages=(INVESTIGATION,),
+        requirements=("REVIEW-01",),
+        description="调查取证结束后,承办人员整理案件材料,提出处理意见并提交法制部门",
+        fields=(
+            req("facts", "调查认定的事实", T.TEXT, "REVIEW-01"),
+            req("evidence", "证据材料", T.TEXT_LIST, "REVIEW-01"),
+            req("handling_opinion", "处理意见", T.TEXT, "REVIEW-01"),
+            req("submitted_on", "提交日期", T.DATE, "REVIEW-01"),
+        ),
+    ),
+    RecordKind(
+        code="hearing_request",
+        name="听证申请记录",
+        stages=(REVIEW,),
+        requirements=("REVIEW-10", "REVIEW-11"),
+        description="当事人书面提出的听证申请,或承办人员记录并经当事人签名的口头申请",
+        fields=(
+            req("form", "申请方式", T.CHOICE, "REVIEW-10", "REVIEW-11", choices=HEARING_REQUEST_FORMS),
+            req("party", "当事人", T.PARTY, "REVIEW-11"),
+            req("request_items", "听证请求事项", T.TEXT, "REVIEW-11"),
+            req("facts_reasons", "事实和理由", T.TEXT, "REVIEW-11"),
+            req("received_on", "收到日期", T.DATE, "REVIEW-10"),
+        ),
+    ),
+    RecordKind(
+        code="payment_schedule_decision",
+        name="延期(分期)缴纳罚款决定",
+        stages=(SERVICE,),
+        requirements=("EXEC-02", "EXEC-03"),
+        description="当事人书面申请,经主要负责人批准后延期或分期缴纳罚款",
+        fields=(
+            req("party", "当事人", T.PARTY, "EXEC-02"),
+            req("arrangement", "方式", T.CHOICE, "EXEC-03", choices=PAYMENT_ARRANGEMENTS),
+            req("application_received_on", "书面申请收到日期", T.DATE, "EXEC-02"),
+            req("schedule", "缴纳期限及数额", T.TEXT, "EXEC-03"),
+            req("decided_on", "决定日期", T.DATE, "EXEC-03"),
+        ),
+    ),
+    RecordKind(
+        code="court_enforcement_application",
+        name="强制执行申请书",
+        stages=(SERVICE,),
+        requirements=("EXEC-01", "DEADLINE-06", "DEADLINE-07"),
+        description="催告书送达十日后当事人仍未履行的,向有管辖权的人民法院申请强制执行",
+        fields=(
+            req("court", "受理法院", T.TEXT, "DEADLINE-07", max_length=128),
+            req("party", "被申请人", T.PARTY, "EXEC-01"),
+            req("decision_reference", "行政决定书文号", T.TEXT, "EXEC-01", max_length=64),
+            req("obligation", "应履行的义务", T.TEXT, "EXEC-01"),
+            req("applied_on", "申请日期", T.DATE, "DEADLINE-06"),
+        ),
+    ),
+    RecordKind(
+        code="disposal_record",
+        name="罚没物品处置记录",
+        stages=(SERVICE,),
+        requirements=("DISPOSAL-01", "DISPOSAL-02"),
+        description="罚没物品按规定采取监督销毁、拍卖或技术处理等方式处置,报主要负责人批准",
+        fields=(
+            req("items", "处置物品清单", T.TEXT_LIST, "DISPOSAL-01"),
+            req("method", "处置方式", T.CHOICE, "DISPOSAL-01", choices=DISPOSAL_METHODS),
+            req("result", "处置结果", T.TEXT, "DISPOSAL-01"),
+            req("disposed_on", "处置日期", T.DATE, "DISPOSAL-01"),
         ),
     ),
 )

@@ -13,7 +13,6 @@ from django.utils import timezone
 from quancheng.accounts.models import Agency, Unit, User
 from quancheng.cases import services as cases
 from quancheng.cases.models import ActType, Case, CaseSource, Party, PartyKind, Procedure, Stage
-from quancheng.cases.workflow import STAGE_ORDER
 from quancheng.evidence import services as evidence
 from quancheng.evidence.models import MediaKind
 from quancheng.evidence.storage import get_blob_store
@@ -48,7 +47,9 @@ def other_party(zhangsan: User, agency: Agency) -> Party:
 
 
 @pytest.fixture
-def make_case(agency: Agency, unit: Unit, zhangsan: User, lisi: User, party: Party) -> Callable[..., Case]:
+def make_case(
+    agency: Agency, unit: Unit, zhangsan: User, lisi: User, party: Party, walk_case: Callable[..., Case]
+) -> Callable[..., Case]:
     """``make_case(stage=...)`` → a general-procedure penalty case of 张三 and 李四 with ``party``, moved
     through the stages in order up to ``stage``."""
 
@@ -66,8 +67,7 @@ def make_case(agency: Agency, unit: Unit, zhangsan: User, lisi: User, party: Par
         }
         kwargs.update(overrides)
         case = cases.case_open(**kwargs)
-        for target in STAGE_ORDER[1 : STAGE_ORDER.index(stage) + 1]:
-            cases.case_advance_stage(actor=zhangsan, case=case, to_stage=target)
+        walk_case(case, stage, party=party)
         case.refresh_from_db()
         return case
 

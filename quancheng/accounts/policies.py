@@ -35,3 +35,14 @@ def can_work_in_agency(user: User, agency_id: int) -> bool:
 
 def can_open_case(user: User, agency_id: int) -> bool:
     return can_work_in_agency(user, agency_id) and user.has_role(Role.OFFICER)
+
+
+# STAFF-05: 应当由具备行政执法职责的工作人员 make and change enforcement records — officers, the legal reviewers
+# who write review opinions, and the heads who sign off; not archivists, administrators or supervisors.
+ENFORCEMENT_DUTY_ROLES = frozenset(
+    {Role.OFFICER, Role.LEGAL_REVIEWER, Role.UNIT_HEAD, Role.PRINCIPAL_HEAD, Role.LEADER_IN_CHARGE}
+)
+
+
+def has_enforcement_duty(user: User) -> bool:
+    return bool(user.role_set() & ENFORCEMENT_DUTY_ROLES)

@@ -523,7 +523,6 @@ def approval_request(
 @transaction.atomic
 def approval_decide(*, actor: User, approval: Approval, approve: bool, comment: str = "") -> Approval:
     """The approver's decision, comment and time, appended to the ledger; decided once."""
-    from quancheng.rules import deadlines
     from quancheng.rules import services as rules
 
     approval = Approval.objects.select_for_update().select_related("case__agency").get(pk=approval.pk)
@@ -536,26 +535,13 @@ def approval_decide(*, actor: User, approval: Approval, approve: bool, comment: 
     require(actor.pk != approval.requested_by_id, ErrorCode.PERMISSION_DENIED, "审批人不得审批本人提出的申请")
     comment = _clean_text(comment, field="审批意见", max_length=APPROVAL_REASON_MAX, required=not approve)
     now = timezone.now()
-    if approve and approval.action in (ApprovalAction.EXTEND_DECISION_PERIOD, ApprovalAction.EXTEND_MEASURE):
-        # DECIDE-13 / EVID-13: an extension is approved before the original term runs out.
-        facts = rules.case_facts(case, now=now)
-        params = rules.params_for_agency(case.agency_id)
-        if approval.action == ApprovalAction.EXTEND_DECISION_PERIOD:
-            current = deadlines.decision(facts, params)
-        else:
-            current = next(
-                (d for d in deadlines.seizure(facts, params) if d.subject == f"seizure:{approval.record_id}"), None
-            )
-        if current is not None and facts.today > current.due:
-            raise DomainError(
-                ErrorCode.RULE_VIOLATION,
-                f"原期限已于{current.due.isoformat()}届满,不能再批准延长",
-                rule="extension-before-expiry",
-                requirement="DECIDE-13" if approval.action == ApprovalAction.EXTEND_DECISION_PERIOD else "EVID-13",
-                quote=rules.requirement_quote(
-                    "DECIDE-13" if approval.action == ApprovalAction.EXTEND_DECISION_PERIOD else "EVID-13"
-                ),
-            )
+    if approve:
+        # The registry's rules for granting this kind of approval (DECIDE-13/14, EVID-13: extensions in time).
+        from quancheng.rules.registry import on_approve
+        from quancheng.rules.snapshot import approval_fact
+
+        facts = dataclasses.replace(rules.case_facts(case, now=now), deciding=approval_fact(approval))
+        rules.check_blocking(facts, on_approve(approval.action), rules.params_for_agency(case.agency_id))
     approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     approval.decided_by = actor
     approval.decided_at = now

@@ -20,6 +20,7 @@ import rfc8785
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from quancheng.accounts import policies
 from quancheng.accounts.models import User
 from quancheng.cases.models import Case, Stage
 from quancheng.cases.selectors import case_get_for_write
@@ -92,6 +93,8 @@ def _lock_writable_case(actor: User, case_id: int) -> Case:
     """The case locked for writing: visible and writable to ``actor`` (else NOT_FOUND / PERMISSION_DENIED),
     and not archived (CASE_CLOSED)."""
     case_get_for_write(actor, case_id)
+    if not policies.has_enforcement_duty(actor):  # STAFF-05
+        raise DomainError(ErrorCode.PERMISSION_DENIED, "记录应当由具备行政执法职责的工作人员制作和修改")
     case = Case.objects.select_for_update().get(pk=case_id)
     if case.is_archived:
         raise DomainError(ErrorCode.CASE_CLOSED, "案件已归档,不得再制作或修改记录")

@@ -54,6 +54,7 @@ class RecordFact:
     current: bool = True
     signatures: tuple[SignatureFact, ...] = ()
     version: int = 1
+    participants: tuple[Mapping[str, Any], ...] = ()
 
     def signed_pages(self, roles: frozenset[str]) -> set[int]:
         return {s.page or 1 for s in self.signatures if s.role in roles}
@@ -119,6 +120,8 @@ class CaseFacts:
     action_data: Mapping[str, Any] = field(default_factory=dict)
     # The record being sealed (``seal:<kind>`` rules).
     sealing: RecordFact | None = None
+    # The approval being granted (``approve:<action>`` rules).
+    deciding: ApprovalFact | None = None
 
     # --- helpers every rule uses -------------------------------------------------------------------------
 

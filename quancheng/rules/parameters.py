@@ -19,6 +19,7 @@ MONTH = "month"
 PERIOD_UNITS = {DAY: "日", WORKING_DAY: "个工作日", MONTH: "个月"}
 INTEGER = "integer"
 PERIOD = "period"
+KINDS = "kinds"  # a list of record kind codes
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,22 @@ PARAMETERS: dict[str, ParameterSpec] = {
             minimum=1,
         ),
         ParameterSpec(
+            "dedicated_recorder_required",
+            "是否要求由专门的执法记录人员记录(1 是,0 否)",
+            INTEGER,
+            0,
+            "种子文件:有条件的,由专门的执法记录人员负责记录",
+            ("STAFF-08",),
+        ),
+        ParameterSpec(
+            "av_required_kinds",
+            "本机关另行规定应当音像记录的文书类型",
+            KINDS,
+            [],
+            "种子文件:其他应当采取音像记录的情形",
+            ("AV-18", "AV-28"),
+        ),
+        ParameterSpec(
             "deadline_warning_days",
             "期限届满前黄色预警的提前日数",
             INTEGER,
@@ -183,6 +200,12 @@ def validate(key: str, value: Any) -> str | None:
     spec = PARAMETERS.get(key)
     if spec is None:
         return f"未知的参数:{key}"
+    if spec.type == KINDS:
+        from quancheng.records.catalogue import KINDS_BY_CODE
+
+        if not isinstance(value, list) or not all(isinstance(v, str) and v in KINDS_BY_CODE for v in value):
+            return f"“{spec.label}”应为文书类型代码的列表,见 GET /api/v1/records/kinds"
+        return None
     if spec.type == INTEGER:
         if not isinstance(value, int) or isinstance(value, bool) or value < spec.minimum or value > 10**9:
             return f"“{spec.label}”应为不小于{spec.minimum}的整数"

@@ -37,6 +37,11 @@ def on_seal(kind: str) -> str:
     return f"seal:{kind}"
 
 
+def on_approve(action: str) -> str:
+    """Granting an approval of ``action`` (``cases.ApprovalAction``): e.g. an extension only before the term ends."""
+    return f"approve:{action}"
+
+
 @dataclass(frozen=True)
 class Violation:
     """One thing a check found wrong. ``subject`` tells apart several findings of one rule on one case
@@ -58,7 +63,8 @@ class Rule:
     requirements: tuple[str, ...]
     severity: Severity
     check: Check
-    # Lifecycle action codes (``cases.workflow``), ``seal:<kind>`` and/or ``sweep``: when this rule is evaluated.
+    # Lifecycle action codes (``cases.workflow``), ``seal:<kind>``, ``approve:<approval action>`` and/or ``sweep``:
+    # when this rule is evaluated.
     on: frozenset[str]
     # Names of ``rules.parameters.PARAMETERS`` the check reads (its ``params`` mapping holds exactly these).
     params: tuple[str, ...] = ()

@@ -48,6 +48,7 @@ def record_fact(record: Record, signatures: Iterable[Signature], *, current: boo
             for s in signatures
         ),
         version=record.version,
+        participants=tuple(p for p in (record.participants or ()) if isinstance(p, Mapping)),
     )
 
 
@@ -120,7 +121,7 @@ def build_facts(
                 MediaFact(media_id=m.pk, kind=m.kind, record_id=m.record_id, captured_at=m.captured_at)
                 for m in media.get(case.pk, ())
             ),
-            approvals=tuple(_approval_fact(a) for a in approvals.get(case.pk, ())),
+            approvals=tuple(approval_fact(a) for a in approvals.get(case.pk, ())),
             transitions=tuple(
                 TransitionFact(action=t.action, from_step=t.from_step, to_step=t.to_step, at=t.changed_at)
                 for t in transitions.get(case.pk, ())
@@ -134,7 +135,7 @@ def case_facts(case: Case, *, now: datetime | None = None, calendar: WorkingCale
     return build_facts([case], now=now, calendar=calendar)[case.pk]
 
 
-def _approval_fact(a: Approval) -> ApprovalFact:
+def approval_fact(a: Approval) -> ApprovalFact:
     return ApprovalFact(
         approval_id=a.pk,
         action=a.action,

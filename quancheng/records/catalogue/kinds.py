@@ -107,6 +107,7 @@ SERVED_KINDS = (
     ("non_initiation_record", "不予立案告知书"),
     ("other", "其他文书"),
 )
+RELEASE_REASONS = (("facts_not_established", "违法事实不成立"), ("no_longer_needed", "不需要继续采取行政强制措施"))
 HEARING_REQUEST_FORMS = (("written", "书面申请"), ("oral", "口头申请"))
 PAYMENT_ARRANGEMENTS = (("deferral", "延期缴纳"), ("instalments", "分期缴纳"))
 DISPOSAL_METHODS = (
@@ -798,6 +799,19 @@ KINDS: tuple[RecordKind, ...] = (
             req("decision_reference", "行政决定书文号", T.TEXT, "EXEC-01", max_length=64),
             req("obligation", "应履行的义务", T.TEXT, "EXEC-01"),
             req("applied_on", "申请日期", T.DATE, "DEADLINE-06"),
+        ),
+    ),
+    RecordKind(
+        code="measure_release_decision",
+        name="解除登记保存(强制措施)决定书",
+        stages=(INVESTIGATION, REVIEW, SERVICE),
+        requirements=("EVID-05",),
+        description="违法事实不成立或不需要继续采取措施的,经单位负责人批准后解除",
+        fields=(
+            req("measure_record", "所解除措施的文书编号(本系统记录编号)", T.INTEGER, "EVID-05", min_value=1),
+            req("reason", "解除理由", T.CHOICE, "EVID-05", choices=RELEASE_REASONS),
+            f("detail", "情况说明", T.TEXT, "EVID-05"),
+            req("released_on", "解除日期", T.DATE, "EVID-05"),
         ),
     ),
     RecordKind(

@@ -39,7 +39,9 @@ AV_REQUIREMENTS: tuple[AvRequirement, ...] = (
     ),
     AvRequirement(
         "av-site-inspection",
-        ("AV-01", "AV-05", "AV-09", "AV-20"),
+        # AV-03..06 and AV-10 are moments of one site inspection (arrival, briefing, mandatory areas, debrief, the
+        # enterprise's people signing); the transcript's audio/video covers them.
+        ("AV-01", "AV-03", "AV-04", "AV-05", "AV-06", "AV-09", "AV-10", "AV-20"),
         "现场检查、勘验应佩戴执法记录仪全程录音录像",
         frozenset({"site_inspection_transcript"}),
     ),
@@ -63,6 +65,13 @@ AV_REQUIREMENTS: tuple[AvRequirement, ...] = (
         "直接送达文书应使用执法记录仪记录",
         frozenset({"service_receipt"}),
         _service_method("direct"),
+    ),
+    AvRequirement(
+        "av-rights-notice",
+        ("AV-07",),
+        "告知当事人权利、义务及应执行的指令时应录音录像",
+        frozenset({"rights_notice"}),
+        lambda record: record.content.get("method") == "oral",
     ),
     AvRequirement(
         "av-simple-procedure",
@@ -159,3 +168,39 @@ def av_complaint_case(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[V
         and not any(m.kind in AV_KINDS for m in facts.media)
     ):
         yield Violation("举报投诉案件的查处尚无执法记录仪音像记录")
+
+
+@rule(
+    "av-routine-supervision",
+    title="日常监督检查应使用执法记录仪记录",
+    requirements=["AV-19"],
+    severity=Severity.WARNING,
+    on=[ON_SWEEP],
+)
+def av_routine_supervision(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[Violation]:
+    if facts.act_type != "inspection":
+        return
+    for record in facts.current_records("general_activity_record", "site_inspection_transcript"):
+        if not _covered(facts, record, AV_KINDS):
+            yield Violation(
+                f"日常监督检查记录 #{record.record_id} 未关联执法记录仪音像资料", subject=str(record.record_id)
+            )
+
+
+@rule(
+    "av-agency-configured",
+    title="本机关规定的其他应当音像记录的情形",
+    requirements=["AV-18", "AV-28"],
+    severity=Severity.WARNING,
+    on=[ON_SWEEP],
+    params=["av_required_kinds"],
+)
+def av_agency_configured(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[Violation]:
+    kinds = tuple(params["av_required_kinds"] or ())
+    if not kinds:
+        return
+    for record in facts.current_records(*kinds):
+        if not _covered(facts, record, AV_KINDS):
+            yield Violation(
+                f"本机关规定该类记录应有音像记录:记录 #{record.record_id} 未关联音像资料", subject=str(record.record_id)
+            )

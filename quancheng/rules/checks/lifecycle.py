@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..facts import CaseFacts
-from ..registry import Severity, Violation, rule
+from ..registry import Severity, Violation, on_approve, rule
 
 B = Severity.BLOCKING
 
@@ -412,3 +412,66 @@ def stage_has_record(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[Vi
     # GEN-02: the case moves through the five stages in order, and a stage is not left without a record.
     if not any(r.stage == facts.stage for r in facts.current_records()):
         yield Violation("当前环节尚无任何封存的记录,不能进入下一环节")
+
+
+# --- granting approvals -------------------------------------------------------------------------------------
+
+
+@rule(
+    "decision-extension-in-time",
+    title="案情复杂不能按期决定的,经单位负责人批准延长30日(须在原期限届满前批准)",
+    requirements=["DECIDE-13"],
+    severity=B,
+    on=[on_approve("extend_decision_period")],
+    params=["decision_period", "decision_extension_days"],
+)
+def decision_extension_in_time(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[Violation]:
+    from ..deadlines import decision
+
+    current = decision(facts, params)
+    if current is None:
+        yield Violation("案件尚未立案,没有可延长的办案期限")
+    elif facts.today > current.due:
+        yield Violation(f"办案期限已于{current.due.isoformat()}届满,不能再批准延长")
+
+
+@rule(
+    "further-extension-after-first",
+    title="经延期仍不能作出决定的,报请上级部门批准适当延长",
+    requirements=["DECIDE-14"],
+    severity=B,
+    on=[on_approve("further_extend_decision_period")],
+)
+def further_extension_after_first(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[Violation]:
+    if not facts.approvals_for("extend_decision_period"):
+        yield Violation("须先经单位负责人批准延长办案期限,仍不能作出决定的,方可报请上级部门再次延长")
+    days = (facts.deciding.data.get("days") if facts.deciding else None) or 0
+    if not isinstance(days, int) or days <= 0:
+        yield Violation("上级部门批准的延长期限须写明日数")
+
+
+@rule(
+    "seizure-extension-in-time",
+    title="查封、扣押、封存情况复杂需延长的,经单位负责人批准(原期限届满前),延长不超过30日且仅一次",
+    requirements=["EVID-13", "DEADLINE-04"],
+    severity=B,
+    on=[on_approve("extend_measure")],
+    params=["seizure_term", "seizure_extension_max_days"],
+)
+def seizure_extension_in_time(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[Violation]:
+    from ..deadlines import seizure
+
+    deciding = facts.deciding
+    if deciding is None:
+        return
+    days = deciding.data.get("days")
+    limit = int(params["seizure_extension_max_days"])
+    if not isinstance(days, int) or not 1 <= days <= limit:
+        yield Violation(f"查封、扣押、封存的延长期限不得超过{limit}日")
+    if any(a.record_id == deciding.record_id for a in facts.approvals_for("extend_measure")):
+        yield Violation("查封、扣押、封存的期限只能延长一次")
+    term = next((d for d in seizure(facts, params) if d.subject == f"seizure:{deciding.record_id}"), None)
+    if term is None:
+        yield Violation("延长期限须指明已实施的查封扣押决定书")
+    elif facts.today > term.due:
+        yield Violation(f"查封、扣押、封存期限已于{term.due.isoformat()}届满,不能再批准延长")

@@ -48,3 +48,32 @@ def statement_handled(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[V
     if statements and facts.step in ("decided", "execution", "demand", "court_enforcement", "closed"):
         if not any(r.content.get("statement_handling") for r in facts.current_records("preliminary_review_opinion")):
             yield Violation("当事人提出了陈述申辩,初审意见中应记录对陈述申辩的复核及采纳情况")
+
+
+@rule(
+    "inquiry-individually",
+    title="询问调查应当个别进行",
+    requirements=["INV-09"],
+    severity=W,
+    on=[ON_SWEEP],
+)
+def inquiry_individually(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[Violation]:
+    # One interviewee per transcript is checked when it is drafted (records catalogue); here: two sessions with
+    # different interviewees that overlap in time were not held individually.
+    sessions = [
+        r
+        for r in facts.current_records("inquiry_transcript")
+        if r.activity_started_at is not None and r.activity_ended_at is not None
+    ]
+    for index, first in enumerate(sessions):
+        for second in sessions[index + 1 :]:
+            if first.content.get("interviewee_name") == second.content.get("interviewee_name"):
+                continue
+            if (
+                first.activity_started_at < second.activity_ended_at
+                and second.activity_started_at < first.activity_ended_at
+            ):
+                yield Violation(
+                    f"询问笔录 #{first.record_id} 与 #{second.record_id} 时间重叠且被询问人不同,询问应当个别进行",
+                    subject=f"{first.record_id}-{second.record_id}",
+                )

@@ -178,3 +178,37 @@ def disposal_approved(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[V
     record = facts.sealing
     if record is not None and not _approved_for(facts, "disposal", record):
         yield Violation("罚没物品的处置须经单位主要负责人批准", subject=str(record.record_id))
+
+
+@rule(
+    "inquiry-identity-and-rights-first",
+    title="询问前核对被询问人身份证明并告知其权利义务",
+    requirements=["INV-10"],
+    severity=B,
+    on=[on_seal("inquiry_transcript")],
+)
+def inquiry_identity_and_rights_first(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[Violation]:
+    record = facts.sealing
+    if record is None:
+        return
+    if record.content.get("identity_verified") is not True:
+        yield Violation("询问前应当收集、核对被询问人的身份证明,笔录须载明已核对", subject=str(record.record_id))
+    if record.content.get("rights_informed") is not True:
+        yield Violation("询问前应当告知被询问人的权利和义务,笔录须载明已告知", subject=str(record.record_id))
+
+
+@rule(
+    "release-approved",
+    title="解除登记保存和行政强制措施须报单位负责人批准",
+    requirements=["EVID-05"],
+    severity=B,
+    on=[on_seal("measure_release_decision")],
+)
+def release_approved(facts: CaseFacts, params: Mapping[str, Any]) -> Iterable[Violation]:
+    record = facts.sealing
+    if record is None:
+        return
+    measure = record.content.get("measure_record")
+    approved = [a for a in facts.approvals_for("release_measure") if a.record_id in (None, measure)]
+    if not approved:
+        yield Violation("解除登记保存或行政强制措施须经单位负责人批准,并说明解除理由", subject=str(record.record_id))

@@ -445,14 +445,8 @@ def _approval_data(action: ApprovalAction, data: dict[str, Any], record: Record 
             "查封、扣押、封存的期限只能延长一次",
         )
     elif action == ApprovalAction.FURTHER_EXTEND_DECISION_PERIOD:
-        # DECIDE-14: after the first extension, the superior department approves a stated further period.
-        require(
-            Approval.objects.filter(
-                case=case, action=ApprovalAction.EXTEND_DECISION_PERIOD, status="approved"
-            ).exists(),
-            ErrorCode.RULE_VIOLATION,
-            "须先经单位负责人批准延长办案期限,仍不能作出决定的,方可报请上级部门再次延长",
-        )
+        # DECIDE-14: the superior department approves a stated further period; the rule
+        # further-extension-after-first checks, when it is granted, that the first extension came before.
         days = data.get("days")
         require(
             isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= MAX_FURTHER_EXTENSION_DAYS,

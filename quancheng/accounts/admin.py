@@ -210,3 +210,19 @@ class ApiTokenAdmin(AgencyScopedMixin, NoDeleteMixin, admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
             services.token_revoke(actor=request.user, token=token)
+
+
+class AgencyStaffViewMixin:
+    """Staff of an agency (heads, officers, reviewers, supervisors with back-office access) may view these lists
+    without per-model Django permissions; what they see is still limited by ``AgencyScopedMixin``, and what they
+    change goes through services that check roles (e.g. only the approver the rule names may approve)."""
+
+    def _agency_staff(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_staff and policies.visible_agency_ids(user))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._agency_staff(request) or super().has_view_permission(request, obj)  # type: ignore[misc]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._agency_staff(request) or super().has_module_permission(request)  # type: ignore[misc]

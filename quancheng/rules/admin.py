@@ -10,13 +10,16 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from quancheng.accounts import policies
+from quancheng.accounts.admin import AgencyStaffViewMixin
 from quancheng.core.errors import DomainError
 
 from . import services
-from .models import SOURCE_ADMIN, CalendarDay
+from .models import SOURCE_ADMIN, AgencyParameter, CalendarDay, Finding
 
 
 class CalendarDayForm(ModelForm):
@@ -66,3 +69,51 @@ class CalendarDayAdmin(admin.ModelAdmin):
         # The admin redirects to and reports on ``obj``: point it at the row the service wrote.
         obj.pk = saved.pk
         obj.refresh_from_db()
+
+
+@admin.register(Finding)
+class FindingAdmin(AgencyStaffViewMixin, admin.ModelAdmin):
+    """合规提示: read only; waiving one needs a reason, so it is done through the API (POST /findings/{id}/waive)."""
+
+    list_display = ["case", "requirement", "level", "message", "raised_at", "status"]
+    list_filter = ["status", "level", "requirement"]
+    search_fields = ["case__number", "message"]
+    list_select_related = ["case"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Finding]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(policies.agency_scope(request.user, "case__agency"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AgencyParameter)
+class AgencyParameterAdmin(admin.ModelAdmin):
+    """规则参数的历史:每次设置一行(SUPERVISE-09),经 PUT /api/v1/rules/parameters/{key} 设置。"""
+
+    list_display = ["agency", "key", "value", "reason", "set_by", "set_at"]
+    list_filter = ["key"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AgencyParameter]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(policies.agency_scope(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -82,6 +82,7 @@ class ApprovalAction(models.TextChoices):
     FURTHER_EXTEND_DECISION_PERIOD = "further_extend_decision_period", "再次延长办案期限"  # DECIDE-14
     PAYMENT_DEFERRAL = "payment_deferral", "延期或分期缴纳罚款"  # EXEC-03
     DISPOSAL = "disposal", "罚没物品处置"  # DISPOSAL-02
+    DISCRETION_DEVIATION = "discretion_deviation", "偏离裁量基准"  # DISCRETION-04
 
 
 class ApproverRole(models.TextChoices):

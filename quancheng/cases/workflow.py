@@ -119,7 +119,7 @@ ACTIONS: tuple[LifecycleAction, ...] = (
 ACTIONS_BY_CODE: dict[str, LifecycleAction] = {a.code: a for a in ACTIONS}
 
 # Who decides each kind of approval (START-09, START-11, EVID-03/05/13, REVIEW-03, DECIDE-06/08/13/14, EXEC-03,
-# DISPOSAL-02).
+# DISPOSAL-02, DISCRETION-04).
 APPROVER_ROLE: dict[ApprovalAction, ApproverRole] = {
     ApprovalAction.FILE_CASE: ApproverRole.PRINCIPAL_HEAD,
     ApprovalAction.FIELD_INSPECTION: ApproverRole.LEADER_IN_CHARGE,
@@ -133,6 +133,7 @@ APPROVER_ROLE: dict[ApprovalAction, ApproverRole] = {
     ApprovalAction.FURTHER_EXTEND_DECISION_PERIOD: ApproverRole.SUPERIOR_DEPT,
     ApprovalAction.PAYMENT_DEFERRAL: ApproverRole.PRINCIPAL_HEAD,
     ApprovalAction.DISPOSAL: ApproverRole.PRINCIPAL_HEAD,
+    ApprovalAction.DISCRETION_DEVIATION: ApproverRole.PRINCIPAL_HEAD,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .calendar import DeadlineDate, WorkingCalendar
@@ -20,6 +21,10 @@ PERIOD_UNITS = {DAY: "日", WORKING_DAY: "个工作日", MONTH: "个月"}
 INTEGER = "integer"
 PERIOD = "period"
 KINDS = "kinds"  # a list of record kind codes
+BENCHMARKS = "benchmarks"  # the agency's 行政裁量权基准 table (DISCRETION-02)
+BENCHMARK_FIELDS = frozenset(
+    {"code", "violation", "level", "penalty_types", "fine_min", "fine_max", "statutory_min", "statutory_max"}
+)
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,14 @@ PARAMETERS: dict[str, ParameterSpec] = {
             ("AV-18", "AV-28"),
         ),
         ParameterSpec(
+            "discretion_benchmarks",
+            "行政裁量权基准(违法行为、情节档次 → 处罚种类、罚款幅度;法定最低、最高罚款)",
+            BENCHMARKS,
+            [],
+            "各机关制定的裁量基准;未设置的不作基准检查",
+            ("DISCRETION-01", "DISCRETION-02", "DISCRETION-03"),
+        ),
+        ParameterSpec(
             "deadline_warning_days",
             "期限届满前黄色预警的提前日数",
             INTEGER,
@@ -206,6 +219,8 @@ def validate(key: str, value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) and v in KINDS_BY_CODE for v in value):
             return f"“{spec.label}”应为文书类型代码的列表,见 GET /api/v1/records/kinds"
         return None
+    if spec.type == BENCHMARKS:
+        return _benchmarks_problem(value)
     if spec.type == INTEGER:
         if not isinstance(value, int) or isinstance(value, bool) or value < spec.minimum or value > 10**9:
             return f"“{spec.label}”应为不小于{spec.minimum}的整数"
@@ -232,3 +247,32 @@ def add_period(calendar: WorkingCalendar, start: Any, value: Mapping[str, Any]) 
     if unit == MONTH:
         return calendar.add_calendar_months(start, amount)
     return calendar.add_calendar_days(start, amount)
+
+
+def money(value: Any) -> Decimal | None:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
+
+
+def _benchmarks_problem(value: Any) -> str | None:
+    if not isinstance(value, list):
+        return "裁量基准应为列表,每项含 " + "、".join(sorted(BENCHMARK_FIELDS))
+    codes: set[str] = set()
+    for index, row in enumerate(value, start=1):
+        if not isinstance(row, Mapping) or set(row) != BENCHMARK_FIELDS:
+            return f"第{index}项裁量基准应恰好包含字段:{'、'.join(sorted(BENCHMARK_FIELDS))}"
+        code = row["code"]
+        if not isinstance(code, str) or not code.strip() or code in codes:
+            return f"第{index}项裁量基准的编号为空或重复"
+        codes.add(code)
+        if not all(isinstance(row[k], str) for k in ("violation", "level", "penalty_types")):
+            return f"第{index}项裁量基准的违法行为、情节档次、处罚种类应为文字"
+        amounts = [money(row[k]) for k in ("statutory_min", "fine_min", "fine_max", "statutory_max")]
+        if any(a is None for a in amounts):
+            return f"第{index}项裁量基准的金额应为非负数"
+        if not amounts[0] <= amounts[1] <= amounts[2] <= amounts[3]:
+            return f"第{index}项裁量基准应满足 法定最低 ≤ 基准下限 ≤ 基准上限 ≤ 法定最高"
+    return None

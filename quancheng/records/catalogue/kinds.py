@@ -581,6 +581,9 @@ KINDS: tuple[RecordKind, ...] = (
             req("penalty_types", "行政处罚的种类", T.TEXT, "DECIDE-10", max_length=512),
             req("legal_basis", "行政处罚的依据", T.TEXT, "DECIDE-10"),
             f("fine_amount", "罚款数额(元)", T.MONEY, "DECIDE-10"),
+            # DISCRETION-02/04: the benchmark band applied, and why the fine leaves it (with approval).
+            f("benchmark_code", "适用的裁量基准编号", T.TEXT, "DISCRETION-02", max_length=64),
+            f("deviation_reason", "偏离裁量基准的理由", T.TEXT, "DISCRETION-04"),
             f("confiscation", "没收违法所得、非法财物", T.TEXT, "DECIDE-10"),
             req("performance", "行政处罚的履行方式和期限", T.TEXT, "DECIDE-10"),
             remedy_field("DECIDE-10"),

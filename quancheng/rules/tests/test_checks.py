@@ -140,3 +140,73 @@ def test_every_rule_cites_known_requirements_and_declares_known_parameters() -> 
         assert set(rule.requirements) <= set(known), rule.code
         assert set(rule.params) <= set(PARAMETERS), rule.code
         assert rule.on, rule.code
+
+
+BENCHMARK = {
+    "code": "SP-34-2",
+    "violation": "销售超过保质期的食品",
+    "level": "一般",
+    "penalty_types": "警告;罚款",
+    "fine_min": "5000",
+    "fine_max": "20000",
+    "statutory_min": "5000",
+    "statutory_max": "100000",
+}
+
+
+@pytest.mark.parametrize(
+    ("content", "approved", "rules_refusing"),
+    [
+        ({"fine_amount": "8000", "benchmark_code": "SP-34-2"}, False, set()),
+        ({"fine_amount": "8000"}, False, {"discretion-benchmark-selected"}),  # DISCRETION-02: choose a band
+        (
+            {"fine_amount": "3000", "benchmark_code": "SP-34-2"},
+            False,
+            {"discretion-statutory-limits", "discretion-within-band"},
+        ),
+        ({"fine_amount": "30000", "benchmark_code": "SP-34-2"}, False, {"discretion-within-band"}),
+        (
+            {"fine_amount": "30000", "benchmark_code": "SP-34-2", "deviation_reason": "多次违法"},
+            False,
+            {"discretion-within-band"},
+        ),
+        ({"fine_amount": "30000", "benchmark_code": "SP-34-2", "deviation_reason": "多次违法"}, True, set()),
+        (
+            {"fine_amount": "200000", "benchmark_code": "SP-34-2", "deviation_reason": "x"},
+            True,
+            {"discretion-statutory-limits"},
+        ),
+    ],
+)
+def test_discretion_benchmarks_discretion_02_03_04(content, approved, rules_refusing) -> None:
+    decision = record("penalty_decision", content)
+    approvals = (_approval("discretion_deviation", "approved"),) if approved else ()
+    facts = base(records=(decision,), approvals=approvals, action="decide")
+    refusing = {
+        code
+        for code in ("discretion-benchmark-selected", "discretion-statutory-limits", "discretion-within-band")
+        if run(code, facts, discretion_benchmarks=[BENCHMARK])
+    }
+    assert refusing == rules_refusing
+
+
+def test_no_benchmark_table_means_no_benchmark_check_discretion_02() -> None:
+    facts = base(records=(record("penalty_decision", {"fine_amount": "8000"}),), action="decide")
+    assert run("discretion-benchmark-selected", facts) == []
+
+
+@pytest.mark.parametrize(
+    ("table", "valid"),
+    [
+        ([BENCHMARK], True),
+        ([BENCHMARK, BENCHMARK], False),  # duplicate code
+        ([{**BENCHMARK, "fine_min": "30000"}], False),  # band upside down
+        ([{**BENCHMARK, "statutory_max": "10000"}], False),  # band beyond the statutory maximum
+        ([{**BENCHMARK, "extra": 1}], False),
+        ("SP-34-2", False),
+    ],
+)
+def test_benchmark_table_validation_discretion_03(table, valid) -> None:
+    from quancheng.rules.parameters import validate
+
+    assert (validate("discretion_benchmarks", table) is None) is valid

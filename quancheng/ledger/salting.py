@@ -23,7 +23,7 @@ migration), because historical models lack the ``Ledgered`` class attributes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import rfc8785
@@ -78,12 +78,12 @@ class _Appender:
         self.head: Any = None
         self.frontier: merkle.Frontier = []
 
-    def append(self, *, subject: str, digests: dict[str, str]) -> None:
+    def append(self, *, subject: str, digests: dict[str, str], action: str = LedgerAction.LEDGER_SALT_ADDED) -> None:
         if self.head is None:
             # An anchor exists, so an entry exists, so the head exists (ledger_append creates it first).
             self.head = self.head_model._base_manager.select_for_update().get(pk=1)
             self.frontier = merkle.frontier_from_json(self.head.frontier)
-        action = str(LedgerAction.LEDGER_SALT_ADDED)
+        action = str(action)
         at = format_time(timezone.now())
         data = entry_bytes(action=action, actor=SYSTEM_ACTOR, subject=subject, at=at, digests=digests)
         leaf = merkle.leaf_hash(data)
@@ -143,4 +143,42 @@ def salt_existing_rows(apps: Any, *, app_label: str, specs: Mapping[str, SaltSpe
     return appended
 
 
-__all__ = ["SALT_FIELD", "SaltSpec", "salt_existing_rows"]
+def reanchor_after_schema_change(
+    apps: Any,
+    *,
+    app_label: str,
+    model_name: str,
+    kind: str,
+    exclude: frozenset[str],
+    added_fields: frozenset[str],
+    fill: Callable[[Any], None] | None = None,
+) -> int:
+    """After a migration adds ``added_fields`` to a ledgered model (and ``fill`` sets them on each existing row from
+    what the row already says, e.g. a case's step from its stage), re-anchor every row whose state *without* those
+    fields still matches its latest anchor: a ``ledger.schema_migrated`` entry (actor ``system``) with the new
+    digest and ``digests["previous"]`` = the old one. A row that no longer matched its anchor (changed behind the
+    services' back) is filled but not re-anchored: it keeps failing ``verify``. Returns the entries appended."""
+    appender = _Appender(apps)
+    model = apps.get_model(app_label, model_name)
+    appended = 0
+    if model._base_manager.exists():
+        anchors = _latest_row_digests(appender.entry_model, kind)
+        for row in model._base_manager.order_by("pk").iterator(chunk_size=2000):
+            before = _digest(row, frozenset(exclude) | added_fields)
+            if fill is not None:
+                fill(row)
+                row.save(update_fields=sorted(added_fields))
+            subject = f"{kind}:{row.pk}"
+            if anchors.get(subject) != before:
+                continue
+            appender.append(
+                subject=subject,
+                digests={"row": _digest(row, frozenset(exclude)), "previous": before},
+                action=LedgerAction.LEDGER_SCHEMA_MIGRATED,
+            )
+            appended += 1
+    appender.finish()
+    return appended
+
+
+__all__ = ["SALT_FIELD", "SaltSpec", "reanchor_after_schema_change", "salt_existing_rows"]

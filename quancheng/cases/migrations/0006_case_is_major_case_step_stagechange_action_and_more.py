@@ -18,15 +18,37 @@ STEP_FOR_STAGE = {
 
 
 def steps_from_stages(apps, schema_editor):
-    Case = apps.get_model("cases", "Case")
-    for stage, step in STEP_FOR_STAGE.items():
-        Case.objects.filter(stage=stage).update(step=step)
+    """Existing cases get the step matching their stage, and stage changes an empty action; both are re-anchored
+    in the ledger (ledger.schema_migrated) so that verify keeps matching them."""
+    from quancheng.ledger.salting import reanchor_after_schema_change
+
+    def fill_step(case):
+        case.step = STEP_FOR_STAGE.get(case.stage, "clue")
+
+    reanchor_after_schema_change(
+        apps,
+        app_label="cases",
+        model_name="Case",
+        kind="case",
+        exclude=frozenset(),
+        added_fields=frozenset({"step", "is_major"}),
+        fill=fill_step,
+    )
+    reanchor_after_schema_change(
+        apps,
+        app_label="cases",
+        model_name="StageChange",
+        kind="stage_change",
+        exclude=frozenset(),
+        added_fields=frozenset({"action", "from_step", "to_step"}),
+    )
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0005_caseexport'),
+        ('ledger', '0004_nodes_and_checkpoints'),
         ('records', '0003_ledger_salt'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -5,16 +5,20 @@ from ninja.renderers import JSONRenderer
 
 from quancheng.accounts.api import router as accounts_router
 from quancheng.accounts.auth import ActiveSessionAuth, ApiTokenAuth
-from quancheng.cases.api import parties_router
+from quancheng.cases.api import approvals_router, parties_router
 from quancheng.cases.api import router as cases_router
 from quancheng.core.api import install_error_handlers
 from quancheng.core.parser import StrictJSONParser
 from quancheng.evidence.api import case_router as evidence_case_router
+from quancheng.evidence.api import device_router
 from quancheng.evidence.api import router as evidence_router
 from quancheng.ledger.api import router as ledger_router
 from quancheng.ledger.api_bundle import router as bundle_router
 from quancheng.records.api import case_router as records_case_router
 from quancheng.records.api import router as records_router
+from quancheng.rules.api import case_router as rules_case_router
+from quancheng.rules.api import findings_router
+from quancheng.rules.api import router as rules_router
 
 
 class ReadableJSONRenderer(JSONRenderer):
@@ -42,4 +46,9 @@ api.add_router("/cases", records_case_router)
 api.add_router("/records", records_router)
 api.add_router("/cases", evidence_case_router)
 api.add_router("/media", evidence_router)
+api.add_router("/devices", device_router)
 api.add_router("/ledger", ledger_router)
+api.add_router("/cases", rules_case_router)
+api.add_router("/approvals", approvals_router)
+api.add_router("/findings", findings_router)
+api.add_router("/rules", rules_router)

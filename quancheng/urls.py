@@ -10,6 +10,8 @@ admin.site.index_title = "后台管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # tus resumable uploads: plain views (OPTIONS/HEAD/PATCH/DELETE, streamed bodies), before the ninja API.
+    path("api/v1/uploads/", include("quancheng.uploads.urls")),
     path("api/v1/", api.urls),
     path("log/", include("quancheng.ledger.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -1,26 +1,30 @@
 """S3-compatible blob storage (MinIO, Ceph RGW, OSS/OBS, AWS) under the same content-addressed keys.
 
-Uploads are staged and hashed on local disk first (``storage.BlobWriter``); ``commit`` then streams the
-staged file to the bucket with boto3's managed transfer, which switches to a multipart upload for big files
-and reads the file in parts, so a large recording is never held in memory. Credentials come from the usual
-AWS environment variables / config files that boto3 reads.
+Uploads are staged and hashed on local disk first (``storage.BlobWriter``, or a tus upload's staging file);
+``commit`` then streams the staged file to the bucket: one ``PutObject`` up to ``PART_SIZE``, above it a
+multipart upload whose parts are read and sent one at a time, so memory stays at one part (8 MiB) whatever the
+recording's size (boto3's managed transfer would read up to ten parts ahead into memory). Credentials come
+from the usual AWS environment variables / config files that boto3 reads.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import boto3
-from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from .storage import CHUNK, BlobWriter, StagedBlob, StoredBlob, blob_key, stage_chunks
+from .storage import CHUNK, BlobWriter, StagedBlob, StoredBlob, blob_key, check_range, stage_chunks
 
-# Parts of 8 MiB: boto3's default threshold and size, spelled out because they bound memory per transfer.
-TRANSFER = TransferConfig(multipart_threshold=8 * CHUNK, multipart_chunksize=8 * CHUNK)
+# Parts of 8 MiB (S3's minimum part is 5 MiB, its maximum part count 10,000: up to 78 GiB per object); one part
+# in memory at a time bounds the memory a commit needs.
+PART_SIZE = 8 * CHUNK
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+_INVALID_RANGE = {"416", "InvalidRange"}
+_OBJECT_ARGS: dict[str, Any] = {"ContentType": "application/octet-stream"}
 
 
 class S3BlobStore:
@@ -42,13 +46,12 @@ class S3BlobStore:
         try:
             if not self.exists(staged.sha256):
                 with open(staged.path, "rb") as source:
-                    self.client.upload_fileobj(
-                        source,
-                        self.bucket,
-                        key,
-                        ExtraArgs={"ContentType": "application/octet-stream", "Metadata": {"sha256": staged.sha256}},
-                        Config=TRANSFER,
-                    )
+                    if staged.size <= PART_SIZE:
+                        self.client.put_object(
+                            Bucket=self.bucket, Key=key, Body=source, Metadata={"sha256": staged.sha256}, **_OBJECT_ARGS
+                        )
+                    else:
+                        self._put_multipart(source, key=key, sha256=staged.sha256)
                 stored_size = self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
                 if stored_size != staged.size:
                     # Never leave a short object under a content address: later uploads would trust it.
@@ -57,6 +60,27 @@ class S3BlobStore:
         finally:
             staged.discard()
         return StoredBlob(sha256=staged.sha256, size=staged.size)
+
+    def _put_multipart(self, source: BinaryIO, *, key: str, sha256: str) -> None:
+        """Send ``source`` in ``PART_SIZE`` parts, one at a time; an unfinished upload is aborted, not left behind."""
+        upload_id = self.client.create_multipart_upload(
+            Bucket=self.bucket, Key=key, Metadata={"sha256": sha256}, **_OBJECT_ARGS
+        )["UploadId"]
+        try:
+            parts: list[dict[str, Any]] = []
+            while part := source.read(PART_SIZE):
+                number = len(parts) + 1
+                response = self.client.upload_part(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=part
+                )
+                parts.append({"PartNumber": number, "ETag": response["ETag"]})
+                del part  # the only part held: free it before reading the next
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        except BaseException:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            raise
 
     def put_chunks(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StoredBlob:
         return self.commit(stage_chunks(self, chunks, max_bytes=max_bytes))
@@ -68,6 +92,23 @@ class S3BlobStore:
         except ClientError as exc:
             if _error_code(exc) in _NOT_FOUND:
                 raise FileNotFoundError(blob_key(sha256)) from exc
+            raise
+        return response["Body"]
+
+    def open_range(self, sha256: str, start: int, end_inclusive: int) -> BinaryIO:
+        """Bytes ``start``..``end_inclusive`` as a streaming body (an HTTP ranged GET on the object): fewer when
+        the object is shorter, none when it starts past the end; FileNotFoundError when absent."""
+        check_range(start, end_inclusive)
+        try:
+            response = self.client.get_object(
+                Bucket=self.bucket, Key=blob_key(sha256), Range=f"bytes={start}-{end_inclusive}"
+            )
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in _NOT_FOUND:
+                raise FileNotFoundError(blob_key(sha256)) from exc
+            if code in _INVALID_RANGE:
+                return io.BytesIO(b"")  # the range starts past the end: nothing to read, as locally
             raise
         return response["Body"]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Iterable
@@ -98,7 +99,59 @@ class BlobStore(Protocol):
     def commit(self, staged: StagedBlob) -> StoredBlob: ...
     def put_chunks(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StoredBlob: ...
     def open(self, sha256: str) -> BinaryIO: ...
+    def open_range(self, sha256: str, start: int, end_inclusive: int) -> BinaryIO: ...
     def exists(self, sha256: str) -> bool: ...
+
+
+def check_range(start: int, end_inclusive: int) -> None:
+    """A byte range as HTTP writes it (``bytes=start-end``, both inclusive); the caller clamps ``end`` to the
+    blob's size. Reading past the end gives fewer bytes, a range starting at or past the end gives none."""
+    if start < 0 or end_inclusive < start:
+        raise ValueError(f"invalid byte range {start}-{end_inclusive}")
+
+
+class RangeFile(io.RawIOBase):
+    """A read-only window ``[start, end_inclusive]`` of an open binary file: reads stop at the window's end,
+    seeks are relative to its start. Closing it closes the file. Lets a blob part be read, streamed or handed on
+    without copying it into memory."""
+
+    def __init__(self, file: BinaryIO, start: int, end_inclusive: int) -> None:
+        check_range(start, end_inclusive)
+        super().__init__()
+        self._file = file
+        self._start = start
+        self._length = end_inclusive - start + 1
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        wanted = min(len(buffer), self._length - self._pos)
+        if wanted <= 0:
+            return 0
+        self._file.seek(self._start + self._pos)
+        view = memoryview(buffer).cast("B")[:wanted]
+        got = self._file.readinto(view)  # type: ignore[attr-defined]
+        got = got or 0
+        self._pos += got
+        return got
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+        super().close()
 
 
 def blob_key(sha256: str) -> str:
@@ -156,6 +209,11 @@ class LocalBlobStore:
 
     def open(self, sha256: str) -> BinaryIO:
         return open(self.path(sha256), "rb")
+
+    def open_range(self, sha256: str, start: int, end_inclusive: int) -> BinaryIO:
+        """Bytes ``start``..``end_inclusive`` (HTTP Range semantics, for playback); FileNotFoundError when absent."""
+        check_range(start, end_inclusive)
+        return io.BufferedReader(RangeFile(open(self.path(sha256), "rb"), start, end_inclusive), CHUNK)  # type: ignore[return-value]
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()

@@ -66,7 +66,7 @@ ACTOR_KINDS = ("user", "device")
 ACTOR_PATTERN = re.compile(r"^(" + "|".join(ACTOR_KINDS) + r"):([1-9][0-9]*)$")
 # Entries that re-anchor a row without changing what it says (schema maintenance); they must continue the
 # anchored state: ``digests["previous"]`` is the row digest anchored before them.
-REANCHOR_ACTIONS = frozenset({LedgerAction.LEDGER_SALT_ADDED.value})
+REANCHOR_ACTIONS = frozenset({LedgerAction.LEDGER_SALT_ADDED.value, LedgerAction.LEDGER_SCHEMA_MIGRATED.value})
 
 Progress = Callable[[str, int, int], None]
 """``progress(phase, done, total)``; phase is "entries", "rows" or "blobs" (blobs count bytes)."""
@@ -651,15 +651,23 @@ class _Verifier:
     # --- phase 3: blobs -----------------------------------------------------------------------------
 
     def check_blobs(self) -> None:
-        from quancheng.evidence.models import Blob  # the ledger sits below the domain apps; import lazily
+        from quancheng.evidence.models import Blob, BlobDisposal  # the ledger sits below the domain apps
         from quancheng.evidence.storage import get_blob_store
 
         store = get_blob_store()
         total_bytes = Blob.objects.aggregate(total=Sum("size"))["total"] or 0
         known: set[str] = set()
+        # Bytes removed by retention disposal: the Blob row (anchored) says disposed_at and a disposal record
+        # (anchored too) says what was removed and why, so their absence is no problem. Bytes still present are
+        # checked as usual (removal follows the records).
+        disposed = set(
+            Blob.objects.filter(disposed_at__isnull=False)
+            .filter(pk__in=BlobDisposal.objects.values("blob_id"))
+            .values_list("sha256", flat=True)
+        )
         for sha256, size in Blob.objects.order_by("pk").values_list("sha256", "size").iterator(chunk_size=CHUNK_ROWS):
             known.add(sha256)
-            self._check_blob(store, sha256, size, total_bytes)
+            self._check_blob(store, sha256, size, total_bytes, disposed=sha256 in disposed)
             self.report.blobs += 1
         self.progress("blobs", self.report.blob_bytes, max(total_bytes, self.report.blob_bytes))
         for sha256, index in sorted(self.blob_refs.items(), key=lambda item: item[1]):
@@ -672,7 +680,7 @@ class _Verifier:
                     index,
                 )
 
-    def _check_blob(self, store: Any, sha256: str, size: int, total_bytes: int) -> None:
+    def _check_blob(self, store: Any, sha256: str, size: int, total_bytes: int, *, disposed: bool = False) -> None:
         subject = f"blob:{sha256}"
         digest = hashlib.sha256()
         read = 0
@@ -684,11 +692,13 @@ class _Verifier:
                     self.report.blob_bytes += len(chunk)
                     self.progress("blobs", self.report.blob_bytes, max(total_bytes, self.report.blob_bytes))
         except FileNotFoundError:
-            self._missing_blob(subject)
+            if not disposed:
+                self._missing_blob(subject)
             return
         except Exception as exc:  # S3 and other stores raise their own errors; decide by asking the store
             if not _store_has(store, sha256):
-                self._missing_blob(subject)
+                if not disposed:
+                    self._missing_blob(subject)
             else:
                 self.add(
                     ProblemKind.UNREADABLE_BLOB,

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "quancheng.cases",
     "quancheng.records",
     "quancheng.evidence",
+    "quancheng.uploads",
     "quancheng.rules",
     "quancheng.demo",
 ]
@@ -165,6 +166,21 @@ QUANCHENG_S3_ENDPOINT_URL = env_str("QUANCHENG_S3_ENDPOINT_URL", "")
 QUANCHENG_S3_REGION = env_str("QUANCHENG_S3_REGION", "us-east-1")
 # Largest single multipart upload accepted (bytes). Resumable ingest (tus) handles bigger files.
 QUANCHENG_MAX_UPLOAD_BYTES = env_int("QUANCHENG_MAX_UPLOAD_BYTES", 2 * 1024 * 1024 * 1024)
+# Ordinary footage (linked to no case) is kept at least this many months after upload, then disposed
+# (ARCHIVE-03: retention is set per class; evidence linked to a case is kept with the case file, ARCHIVE-01).
+QUANCHENG_MEDIA_RETENTION_MONTHS = env_int("QUANCHENG_MEDIA_RETENTION_MONTHS", 6)
+if QUANCHENG_MEDIA_RETENTION_MONTHS < 1:
+    raise ImproperlyConfigured(
+        f"QUANCHENG_MEDIA_RETENTION_MONTHS must be at least 1, got {QUANCHENG_MEDIA_RETENTION_MONTHS}"
+    )
+# Resumable uploads (tus, /api/v1/uploads/): the largest upload accepted (bytes); how long an unfinished upload
+# is kept after its last received chunk (seconds) before `quancheng uploads-expire` removes it; how long one PATCH
+# may hold an upload (seconds; longer than gunicorn's 300 s timeout, after which a stuck worker is gone anyway).
+QUANCHENG_TUS_MAX_SIZE = env_int("QUANCHENG_TUS_MAX_SIZE", 64 * 1024 * 1024 * 1024)
+QUANCHENG_TUS_EXPIRY_SECONDS = env_int("QUANCHENG_TUS_EXPIRY_SECONDS", 3 * 24 * 3600)
+QUANCHENG_TUS_LEASE_SECONDS = env_int("QUANCHENG_TUS_LEASE_SECONDS", 330)
+if min(QUANCHENG_TUS_MAX_SIZE, QUANCHENG_TUS_EXPIRY_SECONDS, QUANCHENG_TUS_LEASE_SECONDS) < 1:
+    raise ImproperlyConfigured("QUANCHENG_TUS_MAX_SIZE, _EXPIRY_SECONDS and _LEASE_SECONDS must be positive")
 # Ledger witness: (size, root) lines kept outside the database; `quancheng verify` checks and extends it.
 QUANCHENG_LEDGER_WITNESS = Path(env_str("QUANCHENG_LEDGER_WITNESS", str(DATA_DIR / "ledger-witness.jsonl")))
 # Signed checkpoints (C2SP tlog-checkpoint): the origin line, which is also the signing key's name; the Ed25519
@@ -177,6 +193,18 @@ if QUANCHENG_CHECKPOINT_INTERVAL < 1:
     raise ImproperlyConfigured(
         f"QUANCHENG_CHECKPOINT_INTERVAL must be at least 1 second, got {QUANCHENG_CHECKPOINT_INTERVAL}"
     )
+# Periodic work done by the checkpointer process between its rounds (quancheng.core.periodic): dotted path and
+# interval in seconds. The rules sweep records deadline yellow/red warnings and other findings (DEADLINE-*).
+# Unfinished resumable uploads past their expiry are removed; media past retention (and not linked, held or
+# evidence) is disposed of.
+QUANCHENG_RULES_SWEEP_INTERVAL = env_int("QUANCHENG_RULES_SWEEP_INTERVAL", 3600)
+QUANCHENG_UPLOAD_EXPIRY_INTERVAL = env_int("QUANCHENG_UPLOAD_EXPIRY_INTERVAL", 600)
+QUANCHENG_MEDIA_DISPOSAL_INTERVAL = env_int("QUANCHENG_MEDIA_DISPOSAL_INTERVAL", 86400)
+QUANCHENG_PERIODIC_JOBS: list[tuple[str, float]] = [
+    ("quancheng.rules.services.rules_sweep", QUANCHENG_RULES_SWEEP_INTERVAL),
+    ("quancheng.uploads.services.uploads_expire_due", QUANCHENG_UPLOAD_EXPIRY_INTERVAL),
+    ("quancheng.evidence.retention.media_dispose_expired", QUANCHENG_MEDIA_DISPOSAL_INTERVAL),
+]
 # Entry bundles (/log/tile/entries/..., C2SP tlog-tiles) carry no personal data, but by default only signed-in
 # users (session or API token) may read them; true makes them public like the hash tiles.
 QUANCHENG_LOG_ENTRIES_PUBLIC = env_bool("QUANCHENG_LOG_ENTRIES_PUBLIC", False)

@@ -33,7 +33,8 @@ def test_jobs_run_when_due_and_a_failure_does_not_stop_the_others() -> None:
 
 
 @pytest.mark.django_db
-def test_the_rules_sweep_is_a_configured_periodic_job(settings) -> None:
-    assert any(path == "quancheng.rules.services.rules_sweep" for path, _ in settings.QUANCHENG_PERIODIC_JOBS)
-    jobs = PeriodicJobs()
-    assert "quancheng.rules.services.rules_sweep" in jobs.run_due()
+def test_every_configured_job_runs(settings) -> None:
+    """The rules sweep (DEADLINE-* warnings), upload expiry and media disposal all run from the default settings."""
+    paths = [path for path, _ in settings.QUANCHENG_PERIODIC_JOBS]
+    assert "quancheng.rules.services.rules_sweep" in paths
+    assert PeriodicJobs().run_due() == paths

@@ -14,9 +14,11 @@ from quancheng.evidence.models import Blob, MediaObject
 from quancheng.evidence.storage import get_blob_store, stage_chunks
 from quancheng.ledger.models import LedgerAction, LedgerEntry
 
+from . import samples
 from .conftest import sha256_hex, stored_files
 
-VIDEO = bytes(range(256)) * 400
+VIDEO = samples.mp4()
+PURPOSE = "?purpose=case_handling"
 
 
 @pytest.fixture
@@ -72,7 +74,7 @@ def test_list_and_detail(case, zhangsan, media, api_client) -> None:
 
 def test_download_streams_exact_bytes_with_type_and_etag(zhangsan, media, api_client) -> None:
     # when
-    response = api_client(zhangsan).get(f"/api/v1/media/{media.pk}/content")
+    response = api_client(zhangsan).get(f"/api/v1/media/{media.pk}/content{PURPOSE}")
     # then
     assert response.status_code == 200
     assert response.streaming
@@ -86,7 +88,7 @@ def test_download_streams_exact_bytes_with_type_and_etag(zhangsan, media, api_cl
 
 def test_download_with_matching_etag_is_not_modified(zhangsan, media, api_client) -> None:
     response = api_client(zhangsan).get(
-        f"/api/v1/media/{media.pk}/content", headers={"If-None-Match": f'"{media.blob_id}"'}
+        f"/api/v1/media/{media.pk}/content{PURPOSE}", headers={"If-None-Match": f'"{media.blob_id}"'}
     )
     assert response.status_code == 304
     assert response["ETag"] == f'"{media.blob_id}"'
@@ -96,7 +98,7 @@ def test_active_content_is_served_as_attachment(case, zhangsan, api_client) -> N
     """Uploaded HTML must never render in our origin."""
     staged = stage_chunks(get_blob_store(), [b"<script>alert(1)</script>"])
     page = services.media_ingest(actor=zhangsan, case=case, stored=staged, kind="document", content_type="text/html")
-    response = api_client(zhangsan).get(f"/api/v1/media/{page.pk}/content")
+    response = api_client(zhangsan).get(f"/api/v1/media/{page.pk}/content{PURPOSE}")
     assert response["Content-Type"].startswith("text/html")
     assert response["Content-Disposition"].startswith("attachment")
 
@@ -108,14 +110,15 @@ def test_supervisor_may_download_but_not_upload(case, supervisor, media, api_cli
     files_before = stored_files(blob_dir)
     before = ledger_size()
     # when
-    download = client.get(f"/api/v1/media/{media.pk}/content")
+    download = client.get(f"/api/v1/media/{media.pk}/content{PURPOSE}")
     refused = upload(client, case.pk, b"supervisor bytes")
     # then
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == VIDEO
     assert refused.status_code == 403
     assert refused.json()["code"] == "permission_denied"
-    assert ledger_size() == before
+    assert ledger_size() == before + 1  # the download's custody entry (ACCESS-05), nothing of the upload
+    assert LedgerEntry.objects.order_by("-index").first().action == LedgerAction.MEDIA_DOWNLOADED
     assert stored_files(blob_dir) == files_before
     assert MediaObject.objects.count() == 1
 
@@ -228,7 +231,7 @@ def test_openapi_describes_the_multipart_upload(client) -> None:
 
 def test_download_hash_matches_the_ledger(zhangsan, media, api_client) -> None:
     """What a client downloads is exactly what the ledger anchored (INTEGRITY-01)."""
-    response = api_client(zhangsan).get(f"/api/v1/media/{media.pk}/content")
+    response = api_client(zhangsan).get(f"/api/v1/media/{media.pk}/content{PURPOSE}")
     entry = LedgerEntry.objects.get(subject=f"media:{media.pk}", action=LedgerAction.MEDIA_INGESTED)
     assert sha256_hex(b"".join(response.streaming_content)) == entry.digests["blob"]
 

@@ -65,23 +65,23 @@ def store(s3_settings) -> S3BlobStore:
     return found
 
 
-def test_commit_streams_a_large_file_in_parts(store: S3BlobStore, blob_dir: Path, monkeypatch) -> None:
+def test_commit_streams_a_large_file_in_parts_one_at_a_time(store: S3BlobStore, blob_dir: Path, monkeypatch) -> None:
     # given: more than one part's worth of bytes, staged (hashed) on local disk
-    data = os.urandom(s3_module.TRANSFER.multipart_chunksize + CHUNK)
+    data = os.urandom(s3_module.PART_SIZE + CHUNK)
     staged = stage_chunks(store, (data[i : i + CHUNK] for i in range(0, len(data), CHUNK)))
-    sources: list[object] = []
-    real_upload = store.client.upload_fileobj
+    part_sizes: list[int] = []
+    real_upload_part = store.client.upload_part
 
-    def spy_upload(fileobj, *args, **kwargs):
-        sources.append(fileobj)
-        return real_upload(fileobj, *args, **kwargs)
+    def spy_upload_part(**kwargs):
+        part_sizes.append(len(kwargs["Body"]))
+        return real_upload_part(**kwargs)
 
-    monkeypatch.setattr(store.client, "upload_fileobj", spy_upload)
+    monkeypatch.setattr(store.client, "upload_part", spy_upload_part)
     # when
     stored = store.commit(staged)
-    # then: uploaded from the staged file object (never a bytes copy), as a multipart upload of two parts
+    # then: a multipart upload of two parts, none larger than PART_SIZE (the memory a commit needs)
     assert stored.sha256 == sha256_hex(data)
-    assert len(sources) == 1 and hasattr(sources[0], "fileno")
+    assert part_sizes == [s3_module.PART_SIZE, CHUNK]
     head = store.client.head_object(Bucket=store.bucket, Key=blob_key(stored.sha256))
     assert head["ContentLength"] == len(data)
     assert head["ETag"].strip('"').endswith("-2")
@@ -90,13 +90,63 @@ def test_commit_streams_a_large_file_in_parts(store: S3BlobStore, blob_dir: Path
     with store.open(stored.sha256) as stream:
         assert b"".join(iter(lambda: stream.read(CHUNK), b"")) == data
     assert stored_files(blob_dir) == []  # the staged temp file is gone
+    assert store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", []) == []
+
+
+def test_failed_multipart_commit_is_aborted(store: S3BlobStore, blob_dir: Path, monkeypatch) -> None:
+    # given: the second part fails to upload
+    data = os.urandom(s3_module.PART_SIZE + CHUNK)
+    staged = stage_chunks(store, [data])
+    real_upload_part = store.client.upload_part
+
+    def failing_upload_part(**kwargs):
+        if kwargs["PartNumber"] == 2:
+            raise OSError("connection reset")
+        return real_upload_part(**kwargs)
+
+    monkeypatch.setattr(store.client, "upload_part", failing_upload_part)
+    # when
+    with pytest.raises(OSError):
+        store.commit(staged)
+    # then: no object, no dangling multipart upload, no staged file
+    assert not store.exists(staged.sha256)
+    assert store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", []) == []
+    assert stored_files(blob_dir) == []
+
+
+def test_small_blob_is_one_put(store: S3BlobStore) -> None:
+    # given
+    data = b"short clip"
+    # when
+    stored = store.put_chunks([data])
+    # then
+    head = store.client.head_object(Bucket=store.bucket, Key=blob_key(stored.sha256))
+    assert "-" not in head["ETag"].strip('"')
+    assert head["ContentLength"] == len(data)
+
+
+def test_open_range_reads_the_inclusive_window(store: S3BlobStore) -> None:
+    # given
+    data = bytes(range(256)) * 40
+    stored = store.put_chunks([data])
+    # when / then: HTTP Range semantics, both ends inclusive; past the end gives fewer bytes, then none
+    with store.open_range(stored.sha256, 100, 199) as stream:
+        assert stream.read() == data[100:200]
+    with store.open_range(stored.sha256, len(data) - 5, len(data) + 100) as stream:
+        assert stream.read() == data[-5:]
+    assert store.open_range(stored.sha256, len(data), len(data) + 10).read() == b""
+    with pytest.raises(FileNotFoundError):
+        store.open_range("0" * 64, 0, 10)
+    with pytest.raises(ValueError):
+        store.open_range(stored.sha256, 10, 9)
 
 
 def test_same_content_is_uploaded_once(store: S3BlobStore, monkeypatch) -> None:
     # given
     first = store.put_chunks([b"same bytes"])
     calls: list[str] = []
-    monkeypatch.setattr(store.client, "upload_fileobj", lambda *a, **k: calls.append("upload"))
+    monkeypatch.setattr(store.client, "put_object", lambda *a, **k: calls.append("upload"))
+    monkeypatch.setattr(store.client, "create_multipart_upload", lambda *a, **k: calls.append("upload"))
     # when
     second = store.put_chunks([b"same ", b"bytes"])
     # then
@@ -115,7 +165,8 @@ def test_upload_and_download_end_to_end_on_s3(s3_settings, store, case, zhangsan
     data = os.urandom(300_000)
     client = api_client(zhangsan)
     # when
-    created = upload(client, case.pk, data, kind="video", name="记录仪.mp4", content_type="video/mp4")
+    # (a document: random bytes are no video, and the probe checks content)
+    created = upload(client, case.pk, data, kind="document", name="记录仪导出.bin", content_type="application/zip")
     # then: stored in the bucket under its digest, nothing kept on local disk
     assert created.status_code == 201, created.content
     sha = created.json()["sha256"]
@@ -125,13 +176,13 @@ def test_upload_and_download_end_to_end_on_s3(s3_settings, store, case, zhangsan
     assert obj["Body"].read() == data
     assert stored_files(blob_dir) == []
     # when: downloaded through the API
-    download = client.get(created.json()["content_url"])
+    download = client.get(created.json()["content_url"] + "?purpose=case_handling")
     # then
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == data
     assert download["ETag"] == f'"{sha}"'
     assert download["Content-Length"] == str(len(data))
-    assert download["Content-Type"] == "video/mp4"
+    assert download["Content-Type"] == "application/zip"
 
 
 def test_oversize_upload_leaves_nothing_on_s3(

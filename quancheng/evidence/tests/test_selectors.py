@@ -8,6 +8,8 @@ from quancheng.core.errors import DomainError, ErrorCode
 from quancheng.evidence import selectors, services
 from quancheng.evidence.storage import get_blob_store, stage_chunks
 
+from . import samples
+
 
 def _ingest(actor, case, data: bytes):
     staged = stage_chunks(get_blob_store(), [data])
@@ -16,7 +18,7 @@ def _ingest(actor, case, data: bytes):
 
 @pytest.fixture
 def two_media(case, zhangsan):
-    return _ingest(zhangsan, case, b"first"), _ingest(zhangsan, case, b"second")
+    return _ingest(zhangsan, case, samples.png(1)), _ingest(zhangsan, case, samples.png(2))
 
 
 def test_media_list_for_own_agency_newest_first(case, zhangsan, two_media) -> None:
@@ -38,14 +40,14 @@ def test_outsider_sees_neither_list_nor_media(case, outsider, two_media) -> None
 
 
 def test_media_of_another_case_is_not_listed(case, other_case, zhangsan, outsider, two_media) -> None:
-    foreign = _ingest(outsider, other_case, b"foreign")
+    foreign = _ingest(outsider, other_case, samples.png(3))
     assert foreign not in selectors.media_list_for(zhangsan, case.pk)
 
 
 def test_media_open_streams_stored_bytes(zhangsan, two_media) -> None:
     media = selectors.media_get_for(zhangsan, two_media[1].pk)
     with selectors.media_open(media) as stream:
-        assert stream.read() == b"second"
+        assert stream.read() == samples.png(2)
 
 
 def test_blob_exists(two_media) -> None:

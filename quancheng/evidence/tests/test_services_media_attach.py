@@ -10,11 +10,13 @@ from quancheng.evidence import services
 from quancheng.evidence.storage import get_blob_store, stage_chunks
 from quancheng.ledger.models import LedgerAction, LedgerEntry
 
+from . import samples
+
 
 @pytest.fixture
 def media(case, zhangsan):
-    staged = stage_chunks(get_blob_store(), [b"inquiry audio"])
-    return services.media_ingest(actor=zhangsan, case=case, stored=staged, kind="audio", content_type="audio/mpeg")
+    staged = stage_chunks(get_blob_store(), [samples.wav()])
+    return services.media_ingest(actor=zhangsan, case=case, stored=staged, kind="audio", content_type="audio/wav")
 
 
 def test_attach_links_record_and_records_it(media, record, lisi) -> None:

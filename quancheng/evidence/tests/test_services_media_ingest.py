@@ -14,9 +14,10 @@ from quancheng.evidence.models import Blob, MediaKind, MediaObject
 from quancheng.evidence.storage import LocalBlobStore, get_blob_store, stage_chunks
 from quancheng.ledger.models import LedgerAction, LedgerEntry
 
+from . import samples
 from .conftest import sha256_hex, stored_files
 
-PHOTO = b"\xff\xd8\xff\xe0 fake jpeg " * 100
+PHOTO = samples.jpeg()
 
 
 def _stage(data: bytes):
@@ -47,10 +48,13 @@ def test_ingest_stores_blob_and_media_with_ledger_entries(case, zhangsan, device
     assert (media.case_id, media.agency_id, media.kind) == (case.pk, case.agency_id, "photo")
     assert (media.device_id, media.officer_id, media.uploaded_by_id) == (device.pk, zhangsan.pk, zhangsan.pk)
     assert media.captured_at == captured
-    assert LocalBlobStore(blob_dir).path(media.blob_id).read_bytes() == PHOTO
-    assert stored_files(blob_dir) == [LocalBlobStore(blob_dir).path(media.blob_id)]
-    # then: the ledger — the blob's first storage, then the media row, both naming the bytes' digest
-    blob_entry, media_entry = LedgerEntry.objects.order_by("-index")[:2][::-1]
+    store = LocalBlobStore(blob_dir)
+    assert store.path(media.blob_id).read_bytes() == PHOTO
+    # the photo and its thumbnail, nothing else (no temp file left in incoming)
+    assert stored_files(blob_dir) == sorted([store.path(media.blob_id), store.path(media.preview_id)])
+    # then: the ledger — the blob's first storage, the thumbnail's, then the media row, naming the bytes' digest
+    blob_entry, preview_entry, media_entry = LedgerEntry.objects.order_by("-index")[:3][::-1]
+    assert (preview_entry.action, preview_entry.subject) == (LedgerAction.BLOB_STORED, f"blob:{media.preview_id}")
     assert (blob_entry.action, blob_entry.subject) == (LedgerAction.BLOB_STORED, f"blob:{media.blob_id}")
     assert blob_entry.digests == {"row": media.blob.ledger_digest(), "blob": media.blob_id}
     assert (media_entry.action, media_entry.subject) == (LedgerAction.MEDIA_INGESTED, f"media:{media.pk}")
@@ -68,10 +72,11 @@ def test_same_bytes_twice_give_one_blob_and_two_media(case, zhangsan, lisi, blob
     # then
     assert first.pk != second.pk
     assert first.blob_id == second.blob_id
-    assert Blob.objects.count() == 1
+    assert Blob.objects.count() == 2  # the photo and its thumbnail, each once
+    assert first.preview_id == second.preview_id
     assert MediaObject.objects.filter(blob_id=first.blob_id).count() == 2
-    assert len(stored_files(blob_dir)) == 1
-    assert LedgerEntry.objects.filter(action=LedgerAction.BLOB_STORED).count() == 1
+    assert len(stored_files(blob_dir)) == 2
+    assert LedgerEntry.objects.filter(action=LedgerAction.BLOB_STORED).count() == 2
     last = LedgerEntry.objects.order_by("-index").first()
     assert (last.action, last.subject) == (LedgerAction.MEDIA_INGESTED, f"media:{second.pk}")
     assert last.digests == {"row": second.ledger_digest(), "blob": first.blob_id}
@@ -88,7 +93,7 @@ def test_ingest_of_already_stored_blob(case, zhangsan) -> None:
 
 def test_ingest_links_a_record_of_the_case(case, zhangsan, record) -> None:
     media = services.media_ingest(
-        actor=zhangsan, case=case, stored=_stage(PHOTO), kind="video", content_type="video/mp4", record=record
+        actor=zhangsan, case=case, stored=_stage(samples.mp4()), kind="video", content_type="video/mp4", record=record
     )
     assert media.record_id == record.pk
 

@@ -12,6 +12,7 @@ from quancheng.evidence.models import Blob, MediaObject
 from quancheng.evidence.storage import get_blob_store, stage_chunks
 from quancheng.ledger.models import LedgerAction, LedgerEntry
 
+from . import samples
 from .conftest import _open_case
 
 
@@ -19,7 +20,7 @@ from .conftest import _open_case
 def test_concurrent_first_ingests_share_one_blob(zhangsan, lisi, agency, unit) -> None:
     # given: two cases, the same bytes staged twice, two writers released together
     cases = [_open_case(zhangsan, agency, unit, f"并发案件{i}") for i in range(2)]
-    data = b"the same footage from two officers" * 100
+    data = samples.mp4()
     staged = [stage_chunks(get_blob_store(), [data]) for _ in range(2)]
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -44,7 +45,9 @@ def test_concurrent_first_ingests_share_one_blob(zhangsan, lisi, agency, unit) -
         thread.join(timeout=60)
     # then
     assert errors == []
-    assert Blob.objects.count() == 1
+    # one row each for the footage and its poster frame (the same frame of the same bytes), each stored once
+    assert Blob.objects.count() == 2
     assert MediaObject.objects.count() == 2
-    assert LedgerEntry.objects.filter(action=LedgerAction.BLOB_STORED).count() == 1
+    assert len({media.preview_id for media in MediaObject.objects.all()}) == 1
+    assert LedgerEntry.objects.filter(action=LedgerAction.BLOB_STORED).count() == 2
     assert LedgerEntry.objects.filter(action=LedgerAction.MEDIA_INGESTED).count() == 2

@@ -79,3 +79,33 @@ def test_open_missing_blob_raises_file_not_found(tmp_path: Path) -> None:
     assert not store.exists("0" * 64)
     with pytest.raises(FileNotFoundError):
         store.open("0" * 64)
+
+
+def test_open_range_reads_the_inclusive_window(tmp_path: Path) -> None:
+    # given
+    store = LocalBlobStore(tmp_path)
+    data = bytes(range(256)) * 40
+    stored = store.put_chunks([data])
+    # when / then: HTTP Range semantics, both ends inclusive
+    with store.open_range(stored.sha256, 100, 199) as stream:
+        assert stream.read(30) == data[100:130]
+        assert stream.read() == data[130:200]
+        assert stream.read() == b""
+    # past the end gives fewer bytes, a start past the end none
+    with store.open_range(stored.sha256, len(data) - 5, len(data) + 100) as stream:
+        assert stream.read() == data[-5:]
+    with store.open_range(stored.sha256, len(data), len(data) + 10) as stream:
+        assert stream.read() == b""
+
+
+def test_open_range_refuses_bad_ranges_and_missing_blobs(tmp_path: Path) -> None:
+    # given
+    store = LocalBlobStore(tmp_path)
+    stored = store.put_chunks([b"0123456789"])
+    # when / then
+    with pytest.raises(ValueError):
+        store.open_range(stored.sha256, 5, 4)
+    with pytest.raises(ValueError):
+        store.open_range(stored.sha256, -1, 4)
+    with pytest.raises(FileNotFoundError):
+        store.open_range("0" * 64, 0, 4)

@@ -162,8 +162,9 @@ def approval_request(request: HttpRequest, case_id: int, payload: ApprovalIn) ->
 
 @router.get("/{case_id}/approvals", response={200: list[ApprovalOut], **ERRORS}, summary="案件的审批")
 def approval_list(request: HttpRequest, case_id: int) -> QuerySet[Approval]:
+    # Internal approvals are the agency's own work: its staff and supervisors see them, a party's login does not.
     case = selectors.case_get_for(request.auth, case_id)
-    return case.approvals.all()
+    return selectors.approvals_visible_to(request.auth).filter(case=case).order_by("requested_at", "pk")
 
 
 @approvals_router.get("", response={200: list[ApprovalOut], **ERRORS}, summary="待我审批")

@@ -70,6 +70,10 @@ class WorkingCalendar:
     overrides: Mapping[date, str] = field(default_factory=dict)
     use_builtin: bool = True
     _known_years: frozenset[int] = field(init=False, repr=False, compare=False)
+    # Results of period arithmetic (``rules.parameters.add_period``): the sweep asks the same dates for many cases.
+    period_cache: dict[tuple[Any, ...], DeadlineDate] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         unknown = {kind for kind in self.overrides.values() if kind not in OVERRIDE_KINDS}

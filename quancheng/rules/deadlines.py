@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from functools import cache
 from typing import Any
 
 from django.utils import timezone
@@ -61,11 +62,17 @@ class Deadline:
         return ""
 
 
+@cache
+def _local_zone() -> tzinfo:
+    return timezone.get_default_timezone()
+
+
 def local_date(moment: datetime | date | None) -> date | None:
+    """The agency's local calendar day of ``moment`` (Asia/Shanghai by default)."""
     if moment is None:
         return None
     if isinstance(moment, datetime):
-        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+        return moment.astimezone(_local_zone()).date() if moment.tzinfo is not None else moment.date()
     return moment
 
 

@@ -242,11 +242,17 @@ def describe_period(value: Mapping[str, Any]) -> str:
 def add_period(calendar: WorkingCalendar, start: Any, value: Mapping[str, Any]) -> DeadlineDate:
     """The last day of a period of ``value`` counted from the day of ``start`` (that day not counted)."""
     amount, unit = value["amount"], value["unit"]
-    if unit == WORKING_DAY:
-        return calendar.add_working_days(start, amount)
-    if unit == MONTH:
-        return calendar.add_calendar_months(start, amount)
-    return calendar.add_calendar_days(start, amount)
+    key = (start, amount, unit)
+    found = calendar.period_cache.get(key)
+    if found is None:
+        if unit == WORKING_DAY:
+            found = calendar.add_working_days(start, amount)
+        elif unit == MONTH:
+            found = calendar.add_calendar_months(start, amount)
+        else:
+            found = calendar.add_calendar_days(start, amount)
+        calendar.period_cache[key] = found
+    return found
 
 
 def money(value: Any) -> Decimal | None:

@@ -123,7 +123,9 @@ def get_rule(code: str) -> Rule:
     return _REGISTRY[code]
 
 
+@cache
 def rules_for(event: str, severity: Severity | None = None) -> tuple[Rule, ...]:
+    """The rules evaluated at ``event`` (cached: the registry is fixed once ``checks`` is imported)."""
     return tuple(r for r in all_rules() if event in r.on and (severity is None or r.severity == severity))
 
 

@@ -19,7 +19,7 @@ from quancheng.accounts.models import Agency, Role, User
 from quancheng.cases.models import Case, Step
 from quancheng.core.errors import DomainError, ErrorCode, require
 from quancheng.ledger.models import LedgerAction
-from quancheng.ledger.services import ledger_record
+from quancheng.ledger.services import ledger_append_many, ledger_record
 
 from .calendar import WorkingCalendar
 from .facts import CaseFacts
@@ -222,38 +222,55 @@ def _level(finding: RuleFinding) -> str:
     return finding.violation.level if finding.violation.level in FindingLevel.values else FindingLevel.WARNING
 
 
-def _apply_findings(
+def _diff_findings(
     case_id: int, found: Sequence[RuleFinding], existing: Sequence[Finding], now: datetime
-) -> tuple[int, int]:
-    """Raise new findings and resolve those the rules no longer report; a waived finding stays waived while its
-    rule keeps reporting it. Each change is appended to the ledger. Returns (raised, resolved)."""
+) -> tuple[list[Finding], list[Finding]]:
+    """(findings to raise, open findings to resolve): raise what the rules report and is not open yet, resolve what
+    they no longer report; a waived finding stays waived while its rule keeps reporting it."""
     reported = {f.key: f for f in found}
     open_by_key = {(f.rule, f.subject): f for f in existing if f.status == FindingStatus.OPEN}
     waived = {(f.rule, f.subject) for f in existing if f.status == FindingStatus.WAIVED}
-    resolved = 0
-    for key, row in open_by_key.items():
-        if key not in reported:
-            row.status = FindingStatus.RESOLVED
-            row.closed_at = now
-            row.save(update_fields=["status", "closed_at"])
-            ledger_record(action=LedgerAction.FINDING_RESOLVED, actor=None, obj=row)
-            resolved += 1
-    raised = 0
-    for key, finding in reported.items():
-        if key in open_by_key or key in waived:
-            continue
-        row = Finding.objects.create(
+    to_resolve = [row for key, row in open_by_key.items() if key not in reported]
+    to_raise = [
+        Finding(
             case_id=case_id,
             rule=finding.rule.code,
             requirement=finding.rule.requirement,
-            subject=finding.violation.subject[: Finding._meta.get_field("subject").max_length],
+            subject=finding.violation.subject[:SUBJECT_MAX],
             level=_level(finding),
             message=finding.violation.message,
             raised_at=now,
         )
-        ledger_record(action=LedgerAction.FINDING_RAISED, actor=None, obj=row)
-        raised += 1
-    return raised, resolved
+        for key, finding in reported.items()
+        if key not in open_by_key and key not in waived
+    ]
+    return to_raise, to_resolve
+
+
+def _write_findings(to_raise: list[Finding], to_resolve: list[Finding], now: datetime) -> None:
+    """Write the changes in bulk and anchor each changed row in the ledger (as stored: re-read after writing)."""
+    if to_resolve:
+        for row in to_resolve:
+            row.status, row.closed_at = FindingStatus.RESOLVED, now
+        Finding.objects.bulk_update(to_resolve, ["status", "closed_at"])
+    created = Finding.objects.bulk_create(to_raise) if to_raise else []
+    changed = {row.pk: LedgerAction.FINDING_RESOLVED for row in to_resolve}
+    changed.update({row.pk: LedgerAction.FINDING_RAISED for row in created})
+    if not changed:
+        return
+    stored = Finding.objects.in_bulk(list(changed))
+    ledger_append_many(
+        {
+            "action": changed[pk],
+            "actor": None,
+            "subject": stored[pk].ledger_subject(),
+            "digests": {"row": stored[pk].ledger_digest()},
+        }
+        for pk in sorted(changed, key=lambda pk: (changed[pk] == LedgerAction.FINDING_RAISED, pk))
+    )
+
+
+SUBJECT_MAX = Finding._meta.get_field("subject").max_length
 
 
 @transaction.atomic
@@ -263,7 +280,13 @@ def findings_refresh(*, case: Case, facts: CaseFacts | None = None, now: datetim
     facts = facts or case_facts(case, now=now)
     found = warning_findings(facts, params_for_agency(case.agency_id))
     existing = list(Finding.objects.filter(case_id=case.pk).exclude(status=FindingStatus.RESOLVED))
-    return _apply_findings(case.pk, found, existing, now)
+    to_raise, to_resolve = _diff_findings(case.pk, found, existing, now)
+    _write_findings(to_raise, to_resolve, now)
+    return len(to_raise), len(to_resolve)
+
+
+# The case columns ``build_facts`` reads (the sweep loads nothing else of each case).
+FACT_CASE_FIELDS = ("id", "agency_id", "procedure", "step", "stage", "act_type", "opened_at", "is_major")
 
 
 @dataclass(frozen=True)
@@ -278,7 +301,7 @@ def rules_sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepR
     not yet archived and record the findings. Each batch commits on its own."""
     now = now or timezone.now()
     calendar = WorkingCalendar.from_db()
-    open_cases = Case.objects.exclude(step=Step.ARCHIVED).order_by("pk")
+    open_cases = Case.objects.exclude(step=Step.ARCHIVED).order_by("pk").only(*FACT_CASE_FIELDS)
     total = raised = resolved = 0
     last_pk = 0
     while True:
@@ -287,16 +310,23 @@ def rules_sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepR
             break
         last_pk = batch[-1].pk
         params = params_by_agency({c.agency_id for c in batch})
-        facts = build_facts(batch, now=now, calendar=calendar)
+        # STAFF-08's rule is the only reader of participant lists, and only where an agency asks for a recorder.
+        participants = any(p["dedicated_recorder_required"] for p in params.values())
+        facts = build_facts(batch, now=now, calendar=calendar, with_participants=participants)
         with transaction.atomic():
             existing = _group_findings(
                 Finding.objects.filter(case_id__in=[c.pk for c in batch]).exclude(status=FindingStatus.RESOLVED)
             )
+            to_raise: list[Finding] = []
+            to_resolve: list[Finding] = []
             for case in batch:
                 found = warning_findings(facts[case.pk], params[case.agency_id])
-                r, s = _apply_findings(case.pk, found, existing.get(case.pk, []), now)
-                raised += r
-                resolved += s
+                new, gone = _diff_findings(case.pk, found, existing.get(case.pk, []), now)
+                to_raise.extend(new)
+                to_resolve.extend(gone)
+            _write_findings(to_raise, to_resolve, now)
+            raised += len(to_raise)
+            resolved += len(to_resolve)
         total += len(batch)
     return SweepResult(cases=total, raised=raised, resolved=resolved)
 

@@ -7,12 +7,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from quancheng.accounts.models import Certificate, Role, User
-from quancheng.cases.models import Case, Stage
+from quancheng.cases.models import Approval, ApprovalStatus, Case, Procedure, Stage, StageChange, Step
 from quancheng.cases.selectors import case_list_for
+from quancheng.cases.workflow import ACTIONS_BY_CODE, STEP_STAGE
 from quancheng.demo.builder import DEMO_AGENCY
 from quancheng.ledger.models import LedgerEntry
 from quancheng.ledger.verify import verify
-from quancheng.records.models import Record, RecordStatus
+from quancheng.records.models import Record, RecordStatus, Signature
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,46 @@ def test_demo_loads_every_role_and_stage_and_verifies() -> None:
     assert set(case_list_for(party_login)) == set(Case.objects.filter(parties__account=party_login))
     report = verify()
     assert report.ok, [p.message_en for p in report.problems]
+
+
+def test_demo_cases_were_walked_through_the_procedure() -> None:
+    """The demo's cases got where they are by the lifecycle actions (GEN-02), resting on the approvals (START-09,
+    DECIDE-08) and signatures (INV-11/12) the rules ask for."""
+    # when
+    call_command("demo", stdout=StringIO())
+    # then: both procedures, and each case's step lies in its stage
+    cases = list(Case.objects.all())
+    assert {c.procedure for c in cases} == set(Procedure.values)
+    for case in cases:
+        assert case.stage == STEP_STAGE[Step(case.step)], case.number
+        # its history is an unbroken chain of actions from 线索核查 to where it is
+        changes = list(StageChange.objects.filter(case=case).order_by("changed_at", "pk"))
+        step = Step.CLUE
+        for change in changes:
+            action = ACTIONS_BY_CODE[change.action]
+            assert change.from_step == step and step in action.sources, (case.number, change.action)
+            assert change.to_step == action.target and change.to_stage == STEP_STAGE[action.target]
+            step = Step(change.to_step)
+        assert step == case.step, case.number
+        taken = {c.action for c in changes}
+        # START-09 / DECIDE-08: filed and decided cases carry the principal head's approval
+        for action in ("file_case", "decide"):
+            if action in taken:
+                approval_action = ACTIONS_BY_CODE[action].approval
+                assert Approval.objects.filter(
+                    case=case,
+                    action=approval_action,
+                    status=ApprovalStatus.APPROVED,
+                    decided_by__role_assignments__role=Role.PRINCIPAL_HEAD,
+                ).exists(), (case.number, action)
+    # INV-11/12: every sealed 笔录 carries a signature on each of its pages
+    transcripts = Record.objects.filter(
+        kind__in=["inquiry_transcript", "site_inspection_transcript", "statement_defence_transcript"]
+    )
+    assert transcripts.exists()
+    for record in transcripts:
+        signed = set(Signature.objects.filter(record=record, page__isnull=False).values_list("page", flat=True))
+        assert signed >= set(range(1, record.page_count + 1)), record.pk
 
 
 def test_demo_twice_creates_nothing_more() -> None:

@@ -92,7 +92,9 @@ def test_party_reads_own_case_records_and_media_only(world, zhangsan, api_client
     assert [c["id"] for c in listed["items"]] == [own]
     assert client.get(f"/api/v1/cases/{own}").status_code == 200
     assert client.get(f"/api/v1/cases/{own}/records").status_code == 200
-    assert client.get(f"/api/v1/media/{world['media_id']}/content").status_code == 200
+    # (ACCESS-05: every access to media states its purpose; a party's is 维权和申诉)
+    assert client.get(f"/api/v1/media/{world['media_id']}/content", {"purpose": "rights_defence"}).status_code == 200
+    assert client.get(f"/api/v1/media/{world['media_id']}/content").status_code == 422
     # and not another party's case in the same agency
     assert client.get(f"/api/v1/cases/{other}").status_code == 404
     assert client.get(f"/api/v1/cases/{other}/records").status_code == 404
@@ -106,12 +108,17 @@ def test_party_writes_nothing(world, zhangsan, api_client) -> None:
     drafted = client.post(
         f"/api/v1/cases/{own}/records", data=json.dumps({"kind": "service_receipt"}), content_type="application/json"
     )
-    staged = client.post(
-        f"/api/v1/cases/{own}/stage",
-        data=json.dumps({"to_stage": "investigation_evidence"}),
+    moved = client.post(
+        f"/api/v1/cases/{own}/transitions",
+        data=json.dumps({"action": "file_case"}),
         content_type="application/json",
     )
-    assert drafted.status_code == 403 and staged.status_code == 403
+    asked = client.post(
+        f"/api/v1/cases/{own}/approvals",
+        data=json.dumps({"action": "file_case", "reason": "请求立案"}),
+        content_type="application/json",
+    )
+    assert [r.status_code for r in (drafted, moved, asked)] == [403, 403, 403]
     assert LedgerEntry.objects.count() == before
 
 

@@ -122,3 +122,39 @@ ALL_STAGES_AFTER_START = (
 @pytest.fixture
 def archived_case(staffed_case: Case, advance: Callable[..., Case]) -> Case:
     return advance(staffed_case, *ALL_STAGES_AFTER_START)
+
+
+@pytest.fixture
+def cast(
+    zhangsan: User, lisi: User, reviewer: User, unit_head: User, principal_head: User, leader: User, company: Party
+) -> Any:
+    """Who does what in ``quancheng.demo.procedure``: 张三 handles, 李四 partners, the heads approve, and
+    ``company`` is the party."""
+    from quancheng.demo.procedure import Cast
+
+    return Cast(
+        author=zhangsan,
+        partner=lisi,
+        principal_head=principal_head,
+        unit_head=unit_head,
+        reviewer=reviewer,
+        party=company,
+        leader=leader,
+    )
+
+
+@pytest.fixture
+def prepare(cast: Any, zhangsan: User) -> Callable[[Case, str], Case]:
+    """``prepare(case, action)`` → the case with what ``action``'s blocking rules ask for (records signed and
+    sealed, approvals granted), ``company`` added as its party if it has none; the action itself is not taken."""
+    from quancheng.cases.models import CaseParty
+    from quancheng.demo import procedure
+
+    def make(case: Case, action: str) -> Case:
+        if not CaseParty.objects.filter(case=case).exists():
+            services.case_add_party(actor=zhangsan, case=case, party=cast.party)
+        procedure.prepare(case, cast, action)
+        case.refresh_from_db()
+        return case
+
+    return make

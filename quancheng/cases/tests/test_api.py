@@ -49,7 +49,8 @@ def test_officer_opens_a_case(api_client, zhangsan, lisi, company, case_body, le
     assert body["unit_id"] == zhangsan.unit_id
     assert [(h["user_id"], h["is_lead"]) for h in body["handlers"]] == [(zhangsan.pk, True), (lisi.pk, False)]
     assert [p["party_id"] for p in body["parties"]] == [company.pk]
-    assert body["next_stages"] == ["investigation_evidence"]
+    assert body["step"] == "clue"
+    assert body["next_actions"] == ["file_case", "decline_filing"]
     case = Case.objects.get(pk=body["id"])
     assert ledger_size() == before + 4  # case, two handlers, one party
     opened = LedgerEntry.objects.get(index=before)
@@ -182,7 +183,7 @@ def test_detail_of_own_case(api_client, staffed_case, zhangsan) -> None:
     assert response.json()["number"] == staffed_case.number
 
 
-@pytest.mark.parametrize("path", ["", "/handlers", "/parties", "/stage"])
+@pytest.mark.parametrize("path", ["", "/handlers", "/parties", "/transitions", "/actions", "/approvals"])
 def test_another_agencys_case_is_404_for_every_path(
     api_client, staffed_case, outsider, person, ledger_size, path
 ) -> None:
@@ -191,14 +192,16 @@ def test_another_agencys_case_is_404_for_every_path(
     before = ledger_size()
     url = f"{BASE}/{staffed_case.pk}{path}"
     # when
-    if path == "":
+    if path in ("", "/actions"):
         response = client.get(url)
     elif path == "/handlers":
         response = post(client, url, {"handler_ids": [outsider.pk], "lead_id": outsider.pk}, method="put")
     elif path == "/parties":
         response = post(client, url, {"party_id": person.pk})
+    elif path == "/approvals":
+        response = post(client, url, {"action": "file_case", "reason": "拟立案"})
     else:
-        response = post(client, url, {"to_stage": "investigation_evidence"})
+        response = post(client, url, {"action": "file_case"})
     # then: indistinguishable from a case that does not exist
     assert response.status_code == 404, response.content
     assert response.json()["code"] == "not_found"
@@ -217,12 +220,15 @@ def test_supervisor_reads_but_cannot_write(api_client, staffed_case, supervisor,
     responses = [
         post(client, f"{url}/handlers", {"handler_ids": [zhangsan.pk], "lead_id": zhangsan.pk}, method="put"),
         post(client, f"{url}/parties", {"party_id": person.pk}),
-        post(client, f"{url}/stage", {"to_stage": "investigation_evidence"}),
+        post(client, f"{url}/transitions", {"action": "file_case"}),
+        post(client, f"{url}/approvals", {"action": "file_case", "reason": "拟立案"}),
     ]
-    assert [r.status_code for r in responses] == [403, 403, 403]
+    assert [r.status_code for r in responses] == [403, 403, 403, 403]
     assert {r.json()["code"] for r in responses} == {"permission_denied"}
     assert ledger_size() == before
     assert Case.objects.get(pk=staffed_case.pk).stage == Stage.PROGRAM_START
+    # reading the actions works
+    assert client.get(f"{url}/actions").status_code == 200
 
 
 def test_non_numeric_case_id_is_422(api_client, zhangsan) -> None:
@@ -286,15 +292,15 @@ def test_add_party(api_client, staffed_case, zhangsan, person, ledger_size) -> N
     assert ledger_size() == before + 1
 
 
-def test_staff_01_over_the_api(api_client, open_case, zhangsan, lisi, ledger_size) -> None:
+def test_staff_01_over_the_api(api_client, open_case, prepare, zhangsan, lisi, ledger_size) -> None:
     """STAFF-01: refused with one certified handler (409, naming the rule), accepted once a second joins."""
-    # given
-    case = open_case(handlers=[zhangsan])
+    # given: a case with the filing form sealed and the filing approved (START-09), one handler
+    case = prepare(open_case(handlers=[zhangsan]), "file_case")
     client = api_client(zhangsan)
     before = ledger_size()
-    stage_url = f"{BASE}/{case.pk}/stage"
+    stage_url = f"{BASE}/{case.pk}/transitions"
     # when
-    refused = post(client, stage_url, {"to_stage": "investigation_evidence"})
+    refused = post(client, stage_url, {"action": "file_case"})
     # then
     assert refused.status_code == 409
     assert refused.json()["code"] == "staffing_insufficient"
@@ -302,29 +308,87 @@ def test_staff_01_over_the_api(api_client, open_case, zhangsan, lisi, ledger_siz
     assert ledger_size() == before
     # when a second certified officer is assigned, the same request succeeds
     post(client, f"{BASE}/{case.pk}/handlers", {"handler_ids": [zhangsan.pk, lisi.pk], "lead_id": zhangsan.pk}, "put")
-    accepted = post(client, stage_url, {"to_stage": "investigation_evidence", "note": "已立案"})
+    accepted = post(client, stage_url, {"action": "file_case", "note": "已立案"})
     assert accepted.status_code == 200, accepted.content
     body = accepted.json()
-    assert body["stage"] == "investigation_evidence"
-    assert [(c["from_stage"], c["to_stage"], c["note"]) for c in body["stage_changes"]] == [
-        ("program_start", "investigation_evidence", "已立案")
-    ]
+    assert (body["step"], body["stage"]) == ("investigation", "investigation_evidence")
+    assert [
+        (c["action"], c["from_step"], c["to_step"], c["from_stage"], c["to_stage"], c["note"])
+        for c in body["stage_changes"]
+    ] == [("file_case", "clue", "investigation", "program_start", "investigation_evidence", "已立案")]
+    assert body["next_actions"] == ["submit_for_review"]
+
+
+def test_blocking_rule_refusal_over_the_api(api_client, staffed_case, zhangsan, principal_head, ledger_size) -> None:
+    """START-09: filing without the principal head's approval is 409 rule_violation naming the rule, the
+    requirement and its words; GET /actions shows the same problems before trying."""
+    client = api_client(zhangsan)
+    url = f"{BASE}/{staffed_case.pk}"
+    # given: what the action list says
+    actions = {a["action"]: a for a in client.get(f"{url}/actions").json()}
+    assert set(actions) == {"file_case", "decline_filing"}
+    assert actions["file_case"]["allowed"] is False
+    assert "START-09" in {p["requirement"] for p in actions["file_case"]["problems"]}
+    before = ledger_size()
+    # when
+    response = post(client, f"{url}/transitions", {"action": "file_case"})
+    # then
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["code"] == "rule_violation"
+    assert body["rule"] in {"filing-approved", "filing-record"}
+    assert body["requirement"]
+    assert body["quote"] and body["message"]
+    assert ledger_size() == before
+    assert Case.objects.get(pk=staffed_case.pk).step == "clue"
+
+
+def test_approval_over_the_api(
+    api_client, staffed_case, zhangsan, lisi, principal_head, unit_head, ledger_size
+) -> None:
+    """START-09: the handler asks, the principal head (not the asker, not another head) decides, once."""
+    url = f"{BASE}/{staffed_case.pk}/approvals"
+    # when: 张三 asks for the filing approval
+    asked = post(api_client(zhangsan), url, {"action": "file_case", "reason": "涉嫌销售过期食品,拟立案调查"})
+    # then: the role comes from the rule
+    assert asked.status_code == 201, asked.content
+    approval = asked.json()
+    assert (approval["status"], approval["approver_role"]) == ("pending", "principal_head")
+    decision = f"/api/v1/approvals/{approval['id']}/decision"
+    # a unit head may not decide it; nothing is written
+    head_client = api_client(unit_head)
+    before = ledger_size()
+    wrong = post(head_client, decision, {"approve": True, "comment": "同意"})
+    assert wrong.status_code == 403 and wrong.json()["code"] == "permission_denied"
+    assert ledger_size() == before
+    # the principal head approves
+    decided = post(api_client(principal_head), decision, {"approve": True, "comment": "同意立案"})
+    assert decided.status_code == 200, decided.content
+    assert (decided.json()["status"], decided.json()["decided_by_id"]) == ("approved", principal_head.pk)
+    # and only once
+    again = post(api_client(principal_head), decision, {"approve": False, "comment": "不同意"})
+    assert again.status_code == 409 and again.json()["code"] == "approval_decided"
+    assert [a["status"] for a in api_client(lisi).get(url).json()] == ["approved"]
 
 
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"to_stage": "closed"}, 422, "validation_error"),
+        ({"action": "closed"}, 422, "validation_error"),
         ({}, 422, "validation_error"),
-        ({"to_stage": 3}, 422, "validation_error"),
-        ({"to_stage": "archive"}, 409, "transition_not_allowed"),
-        ({"to_stage": "program_start"}, 409, "transition_not_allowed"),
+        ({"action": 3}, 422, "validation_error"),
+        ({"to_stage": "investigation_evidence"}, 422, "validation_error"),
+        ({"action": "archive"}, 409, "transition_not_allowed"),
+        ({"action": "decide"}, 409, "transition_not_allowed"),
+        ({"action": "impose_on_the_spot"}, 409, "transition_not_allowed"),
     ],
 )
-def test_bad_stage_requests_write_nothing(api_client, staffed_case, zhangsan, ledger_size, body, status, code) -> None:
+def test_bad_transition_requests_write_nothing(
+    api_client, staffed_case, zhangsan, ledger_size, body, status, code
+) -> None:
     client = api_client(zhangsan)
     before = ledger_size()
-    response = post(client, f"{BASE}/{staffed_case.pk}/stage", body)
+    response = post(client, f"{BASE}/{staffed_case.pk}/transitions", body)
     assert response.status_code == status, response.content
     assert response.json()["code"] == code
     assert ledger_size() == before
@@ -335,13 +399,13 @@ def test_archived_case_refuses_writes_over_the_api(api_client, archived_case, zh
     before = ledger_size()
     url = f"{BASE}/{archived_case.pk}"
     responses = [
-        post(client, f"{url}/stage", {"to_stage": "archive"}),
+        post(client, f"{url}/transitions", {"action": "archive"}),
         post(client, f"{url}/parties", {"party_id": person.pk}),
         post(client, f"{url}/handlers", {"handler_ids": [zhangsan.pk], "lead_id": zhangsan.pk}, "put"),
     ]
     assert [(r.status_code, r.json()["code"]) for r in responses] == [(409, "case_closed")] * 3
     assert ledger_size() == before
-    assert client.get(url).json()["next_stages"] == []
+    assert client.get(url).json()["next_actions"] == []
 
 
 def test_openapi_lists_the_enumerations(db, client) -> None:
@@ -356,7 +420,10 @@ def test_openapi_lists_the_enumerations(db, client) -> None:
         "confirmation",
         "levy",
     }
-    assert "/api/v1/cases/{case_id}/stage" in schema["paths"]
+    assert "/api/v1/cases/{case_id}/transitions" in schema["paths"]
+    assert "/api/v1/cases/{case_id}/stage" not in schema["paths"]
+    assert "/api/v1/approvals/{approval_id}/decision" in schema["paths"]
+    assert "clue" in schema["components"]["schemas"]["Step"]["enum"]
 
 
 # --- values the databases cannot take (found by fuzzing; each was a 500) ------------------------------

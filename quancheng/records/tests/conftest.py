@@ -13,11 +13,12 @@ from django.utils import timezone
 from quancheng.accounts.models import Agency, Unit, User
 from quancheng.cases import services as cases
 from quancheng.cases.models import ActType, Case, CaseSource, Party, PartyKind, Procedure, Stage
+from quancheng.demo import media
 from quancheng.evidence import services as evidence
 from quancheng.evidence.models import MediaKind
 from quancheng.evidence.storage import get_blob_store
 from quancheng.records import services
-from quancheng.records.models import Record
+from quancheng.records.models import PersonRole, Record, SignatureMethod
 
 # GB 11643-1999's own worked example and the USCC example of GB 32100-2015 explanations.
 VALID_ID_NUMBER = "11010519491231002X"
@@ -153,14 +154,87 @@ def draft_inquiry(case: Case, zhangsan: User, party: Party) -> Callable[..., Rec
     return make
 
 
+def sign_inquiry(record: Record, *, actor: User, image: str) -> Record:
+    """The signatures a 询问笔录 needs before it is sealed: 陈某 on every page (INV-11/12) and the officer
+    ``actor`` (GEN-06)."""
+    record.refresh_from_db()
+    for page in range(1, record.page_count + 1):
+        services.signature_add(
+            actor=actor,
+            record=record,
+            signer_name="陈某",
+            signer_role=PersonRole.INTERVIEWEE,
+            method=SignatureMethod.HANDWRITTEN,
+            page=page,
+            image_sha256=image,
+        )
+    services.signature_add(
+        actor=actor,
+        record=record,
+        signer_name=actor.full_name,
+        signer_role=PersonRole.OFFICER,
+        method=SignatureMethod.HANDWRITTEN,
+        page=1,
+        image_sha256=image,
+        signer_user=actor,
+    )
+    record.refresh_from_db()
+    return record
+
+
 @pytest.fixture
-def sealed_inquiry(draft_inquiry: Callable[..., Record], zhangsan: User) -> Record:
-    return services.record_seal(actor=zhangsan, record=draft_inquiry())
+def sign_and_seal(zhangsan: User, signature_image: str) -> Callable[[Record], Record]:
+    """``sign_and_seal(inquiry)`` → the 询问笔录 signed as INV-11/GEN-06 require, then sealed."""
+
+    def seal(record: Record) -> Record:
+        sign_inquiry(record, actor=zhangsan, image=signature_image)
+        return services.record_seal(actor=zhangsan, record=record)
+
+    return seal
+
+
+@pytest.fixture
+def correct_inquiry(zhangsan: User, signature_image: str) -> Callable[..., Record]:
+    """``correct_inquiry(record, content, reason, actor=...)`` → the correction of a sealed 询问笔录 made as a
+    draft, signed again and sealed (a 笔录 is only sealed once signed)."""
+
+    def correct(record: Record, content: dict[str, Any], reason: str, *, actor: User | None = None) -> Record:
+        correction = services.record_correct(
+            actor=actor or zhangsan, record=record, content=content, reason=reason, seal=False
+        )
+        sign_inquiry(correction, actor=actor or zhangsan, image=signature_image)
+        return services.record_seal(actor=actor or zhangsan, record=correction)
+
+    return correct
+
+
+@pytest.fixture
+def sealed_inquiry(draft_inquiry: Callable[..., Record], sign_and_seal: Callable[[Record], Record]) -> Record:
+    return sign_and_seal(draft_inquiry())
 
 
 @pytest.fixture
 def signature_image(case: Case, zhangsan: User) -> str:
     """The SHA-256 of a scanned signature, uploaded as media of the case."""
-    stored = get_blob_store().put_chunks([b"\x89PNG\r\n\x1a\n scanned signature of chen"])
+    stored = get_blob_store().put_chunks([media.png(48, 16, 7)])  # a real image: media is probed on ingest
     evidence.media_ingest(actor=zhangsan, case=case, stored=stored, kind=MediaKind.PHOTO, content_type="image/png")
     return stored.sha256
+
+
+@pytest.fixture
+def cast(
+    zhangsan: User, lisi: User, reviewer: User, unit_head: User, principal_head: User, leader: User, party: Party
+) -> Any:
+    """Who does what in ``quancheng.demo.procedure`` (张三 handles, 李四 partners, the heads approve, ``party`` is
+    the party): used to sign and approve what a record needs before it is sealed."""
+    from quancheng.demo.procedure import Cast
+
+    return Cast(
+        author=zhangsan,
+        partner=lisi,
+        principal_head=principal_head,
+        unit_head=unit_head,
+        reviewer=reviewer,
+        party=party,
+        leader=leader,
+    )

@@ -70,7 +70,28 @@ def test_kinds_needs_authentication(db, client) -> None:
 # --- the happy path ------------------------------------------------------------------------------------
 
 
-def test_draft_seal_sign_correct_and_history(client, case, party, signature_image, ledger_size) -> None:
+def _sign_all(client, rid: int, pages: int, image: str, officer) -> None:
+    """陈某 signs every page, the officer signs once (INV-11/12, GEN-06), over the API."""
+    marks = [
+        {"signer_name": "陈某", "signer_role": "interviewee", "method": "handwritten", "page": page}
+        for page in range(1, pages + 1)
+    ]
+    marks.append(
+        {
+            "signer_name": officer.full_name,
+            "signer_role": "officer",
+            "method": "handwritten",
+            "page": 1,
+            "signer_user_id": officer.pk,
+        }
+    )
+    for mark in marks:
+        response = post(client, f"/api/v1/records/{rid}/signatures", mark | {"image_sha256": image})
+        assert response.status_code == 201, response.json()
+
+
+def test_draft_sign_seal_correct_and_history(client, case, party, zhangsan, lisi, signature_image, ledger_size) -> None:
+    walked = list(Record.objects.filter(case=case).order_by("pk").values_list("pk", flat=True))
     # draft
     response = post(client, f"/api/v1/cases/{case.pk}/records", inquiry_body(party.pk))
     assert response.status_code == 201, response.json()
@@ -81,44 +102,62 @@ def test_draft_seal_sign_correct_and_history(client, case, party, signature_imag
     # edit the draft
     response = patch(client, f"/api/v1/records/{rid}", {"page_count": 3})
     assert response.status_code == 200 and response.json()["page_count"] == 3
+    # an unsigned 笔录 cannot be sealed (INV-11): 409 naming the rule
+    response = client.post(f"/api/v1/records/{rid}/seal")
+    assert response.status_code == 409
+    assert response.json()["code"] == "rule_violation"
+    # sign the draft, page by page
+    _sign_all(client, rid, 3, signature_image, zhangsan)
+    # once signed its wording is fixed
+    response = patch(client, f"/api/v1/records/{rid}", {"place": "别处"})
+    assert response.status_code == 409 and response.json()["code"] == "record_sealed"
     # seal
     response = client.post(f"/api/v1/records/{rid}/seal")
-    assert response.status_code == 200 and response.json()["status"] == "sealed"
-    # sign page 3
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "sealed"
+    # a late signer on the sealed record: the recorder on page 3
     response = post(
         client,
         f"/api/v1/records/{rid}/signatures",
         {
-            "signer_name": "陈某",
-            "signer_role": "interviewee",
+            "signer_name": "李四",
+            "signer_role": "recorder",
             "method": "handwritten",
             "page": 3,
             "image_sha256": signature_image,
+            "signer_user_id": lisi.pk,
         },
     )
     assert response.status_code == 201, response.json()
     assert response.json()["method_label"] == "手写签名"
-    # correct
+    # correct: a corrected 笔录 is signed again before it is sealed
     content = inquiry_content(party.pk) | {"interviewee_confirmation": "以上笔录我看过,与我说的相符。"}
     response = post(client, f"/api/v1/records/{rid}/corrections", {"content": content, "reason": "补记确认意见"})
+    assert response.status_code == 409 and response.json()["code"] == "rule_violation"
+    response = post(
+        client, f"/api/v1/records/{rid}/corrections", {"content": content, "reason": "补记确认意见", "seal": False}
+    )
     assert response.status_code == 201, response.json()
     correction = response.json()
     assert correction["supersedes_id"] == rid and correction["version"] == 2
-    assert correction["status"] == "sealed" and correction["page_count"] == 3
+    assert correction["status"] == "draft" and correction["page_count"] == 3
+    _sign_all(client, correction["id"], 3, signature_image, zhangsan)
+    response = client.post(f"/api/v1/records/{correction['id']}/seal")
+    assert response.status_code == 200 and response.json()["status"] == "sealed"
     # the original is still readable, unchanged, and says it was superseded
     original = client.get(f"/api/v1/records/{rid}").json()
     assert original["content"] == inquiry_content(party.pk)
     assert original["superseded_by_id"] == correction["id"]
-    assert len(original["signatures"]) == 1
+    assert len(original["signatures"]) == 5
     # history, from either end
     for some in (rid, correction["id"]):
         history = client.get(f"/api/v1/records/{some}/history").json()
         assert [r["id"] for r in history] == [rid, correction["id"]]
-    # the case's list
+    # the case's list: the records the procedure walk made, then these
     listed = client.get(f"/api/v1/cases/{case.pk}/records").json()
-    assert [r["id"] for r in listed] == [rid, correction["id"]]
+    assert [r["id"] for r in listed] == [*walked, rid, correction["id"]]
     current = client.get(f"/api/v1/cases/{case.pk}/records?current_only=true").json()
-    assert [r["id"] for r in current] == [correction["id"]]
+    assert [r["id"] for r in current] == [*walked, correction["id"]]
 
 
 def test_patch_with_null_time_clears_it(client, draft_inquiry) -> None:
@@ -148,10 +187,10 @@ def _assert_refused(response, status: int, code: str, ledger_size, before: int) 
 
 
 def test_unknown_kind_is_422(client, case, party, ledger_size) -> None:
-    before = ledger_size()
+    before, rows = ledger_size(), Record.objects.count()
     response = post(client, f"/api/v1/cases/{case.pk}/records", inquiry_body(party.pk, kind="secret_diary"))
     _assert_refused(response, 422, "unknown_record_kind", ledger_size, before)
-    assert not Record.objects.exists()
+    assert Record.objects.count() == rows
 
 
 def test_missing_required_field_at_seal_is_422_with_errors_per_field(client, draft_inquiry, ledger_size) -> None:
@@ -178,10 +217,10 @@ def test_missing_required_field_at_seal_is_422_with_errors_per_field(client, dra
     ],
 )
 def test_wrong_envelope_types_are_422(client, case, party, ledger_size, overrides) -> None:
-    before = ledger_size()
+    before, rows = ledger_size(), Record.objects.count()
     response = post(client, f"/api/v1/cases/{case.pk}/records", inquiry_body(party.pk, **overrides))
     _assert_refused(response, 422, "validation_error", ledger_size, before)
-    assert not Record.objects.exists()
+    assert Record.objects.count() == rows
 
 
 def test_wrong_content_types_are_422(client, case, party, ledger_size) -> None:
@@ -207,13 +246,13 @@ UNSTORABLE_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-23:59"]
 @pytest.mark.parametrize("moment", UNSTORABLE_TIMES)
 def test_draft_with_an_unstorable_activity_time_is_422(client, case, party, ledger_size, moment) -> None:
     # given
-    before = ledger_size()
+    before, rows = ledger_size(), Record.objects.count()
     # when
     response = post(client, f"/api/v1/cases/{case.pk}/records", inquiry_body(party.pk, activity_started_at=moment))
     # then
     body = _assert_refused(response, 422, "validation_error", ledger_size, before)
     assert body["errors"][0]["loc"] == ["body", "payload", "activity_started_at"]
-    assert not Record.objects.exists()
+    assert Record.objects.count() == rows
 
 
 @pytest.mark.parametrize("moment", UNSTORABLE_TIMES)
@@ -246,7 +285,9 @@ def test_editing_a_sealed_record_is_409(client, sealed_inquiry, ledger_size) -> 
 
 
 def test_correcting_a_superseded_version_is_409(client, sealed_inquiry, zhangsan, ledger_size) -> None:
-    services.record_correct(actor=zhangsan, record=sealed_inquiry, content=dict(sealed_inquiry.content), reason="一")
+    services.record_correct(
+        actor=zhangsan, record=sealed_inquiry, content=dict(sealed_inquiry.content), reason="一", seal=False
+    )
     before = ledger_size()
     response = post(
         client,
@@ -263,7 +304,7 @@ def test_correction_without_reason_is_422(client, sealed_inquiry, ledger_size) -
 
 
 def test_transcript_signature_without_page_is_422(client, sealed_inquiry, signature_image, ledger_size) -> None:
-    before = ledger_size()
+    before, rows = ledger_size(), Signature.objects.count()
     body = {
         "signer_name": "陈某",
         "signer_role": "interviewee",
@@ -272,12 +313,12 @@ def test_transcript_signature_without_page_is_422(client, sealed_inquiry, signat
     }
     response = post(client, f"/api/v1/records/{sealed_inquiry.pk}/signatures", body)
     _assert_refused(response, 422, "invalid_signature", ledger_size, before)
-    assert not Signature.objects.exists()
+    assert Signature.objects.count() == rows
 
 
-def test_signing_a_draft_is_409(client, draft_inquiry, signature_image, ledger_size) -> None:
+def test_a_draft_is_signed_once_per_page_and_person(client, draft_inquiry, signature_image, ledger_size) -> None:
+    """INV-11: the interviewee signs the finished draft page by page; the same mark twice is 409, nothing written."""
     record = draft_inquiry()
-    before = ledger_size()
     body = {
         "signer_name": "陈某",
         "signer_role": "interviewee",
@@ -285,8 +326,11 @@ def test_signing_a_draft_is_409(client, draft_inquiry, signature_image, ledger_s
         "page": 1,
         "image_sha256": signature_image,
     }
+    assert post(client, f"/api/v1/records/{record.pk}/signatures", body).status_code == 201
+    before = ledger_size()
     response = post(client, f"/api/v1/records/{record.pk}/signatures", body)
-    _assert_refused(response, 409, "record_not_sealed", ledger_size, before)
+    _assert_refused(response, 409, "duplicate", ledger_size, before)
+    assert Signature.objects.filter(record=record).count() == 1
 
 
 def test_signer_user_of_another_agency_is_404(client, sealed_inquiry, signature_image, outsider, ledger_size) -> None:
@@ -348,7 +392,7 @@ def test_another_agencys_record_is_404(api_client, outsider, sealed_inquiry, led
 def test_supervisor_write_is_403(api_client, supervisor, case, party, draft_inquiry, ledger_size) -> None:
     client = api_client(supervisor)
     record = draft_inquiry()
-    before = ledger_size()
+    before, rows = ledger_size(), Record.objects.count()
     _assert_refused(
         post(client, f"/api/v1/cases/{case.pk}/records", inquiry_body(party.pk)),
         403,
@@ -360,7 +404,7 @@ def test_supervisor_write_is_403(api_client, supervisor, case, party, draft_inqu
     _assert_refused(
         patch(client, f"/api/v1/records/{record.pk}", {"place": "别处"}), 403, "permission_denied", ledger_size, before
     )
-    assert Record.objects.count() == 1
+    assert Record.objects.count() == rows
 
 
 def test_openapi_lists_the_records_paths(client) -> None:

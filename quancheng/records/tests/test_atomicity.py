@@ -9,6 +9,7 @@ import pytest
 
 from quancheng.records import services
 from quancheng.records.models import Record, RecordStatus, Signature
+from quancheng.records.tests.conftest import sign_inquiry
 from quancheng.records.tests.helpers import interviewee_signs
 
 
@@ -31,15 +32,17 @@ def failing_ledger(monkeypatch) -> None:
 
 
 def test_draft_leaves_no_row_when_the_ledger_append_fails(case, zhangsan, ledger_size, failing_ledger) -> None:
-    before = ledger_size()
+    before, rows_before = ledger_size(), Record.objects.count()
     with pytest.raises(Boom):
         services.record_draft(actor=zhangsan, case=case, kind="general_activity_record", content={})
     assert ledger_size() == before
-    assert not Record.objects.exists()
+    assert Record.objects.count() == rows_before
 
 
-def test_seal_stays_a_draft_when_the_ledger_append_fails(draft_inquiry, zhangsan, ledger_size, monkeypatch) -> None:
-    record = draft_inquiry()
+def test_seal_stays_a_draft_when_the_ledger_append_fails(
+    draft_inquiry, zhangsan, signature_image, ledger_size, monkeypatch
+) -> None:
+    record = sign_inquiry(draft_inquiry(), actor=zhangsan, image=signature_image)  # ready to seal (INV-11, GEN-06)
     before = ledger_size()
     monkeypatch.setattr(services, "ledger_append", _raise)  # after the draft exists
     with pytest.raises(Boom):
@@ -63,22 +66,23 @@ def test_update_is_undone_when_the_ledger_append_fails(draft_inquiry, zhangsan, 
 def test_correction_leaves_no_row_when_the_ledger_append_fails(
     sealed_inquiry, zhangsan, ledger_size, monkeypatch
 ) -> None:
-    before = ledger_size()
+    before, rows_before = ledger_size(), Record.objects.count()
     monkeypatch.setattr(services, "ledger_append", _raise)
     with pytest.raises(Boom):
         services.record_correct(
-            actor=zhangsan, record=sealed_inquiry, content=dict(sealed_inquiry.content), reason="更正"
+            actor=zhangsan, record=sealed_inquiry, content=dict(sealed_inquiry.content), reason="更正", seal=False
         )
     assert ledger_size() == before
-    assert Record.objects.count() == 1
+    assert Record.objects.count() == rows_before
 
 
 def test_signature_leaves_no_row_when_the_ledger_append_fails(
-    sealed_inquiry, zhangsan, signature_image, ledger_size, monkeypatch
+    draft_inquiry, zhangsan, signature_image, ledger_size, monkeypatch
 ) -> None:
-    before = ledger_size()
+    record = draft_inquiry()
+    before, rows_before = ledger_size(), Signature.objects.count()
     monkeypatch.setattr(services, "ledger_append", _raise)
     with pytest.raises(Boom):
-        interviewee_signs(sealed_inquiry, actor=zhangsan, image=signature_image, page=1)
+        interviewee_signs(record, actor=zhangsan, image=signature_image, page=1)
     assert ledger_size() == before
-    assert not Signature.objects.exists()
+    assert Signature.objects.count() == rows_before

@@ -8,9 +8,12 @@ from quancheng.core.errors import DomainError, ErrorCode
 from quancheng.ledger.models import LedgerAction
 from quancheng.records import selectors, services
 from quancheng.records.models import Record, RecordStatus
+from quancheng.records.services import content_sha256
 
+from .conftest import sign_inquiry
 from .helpers import assert_entry, entries_since
 
+FINDING_ACTIONS = {LedgerAction.FINDING_RAISED, LedgerAction.FINDING_RESOLVED}
 REASON = "被询问人指出第2页“进货”应为“代销”"
 
 
@@ -23,14 +26,18 @@ def _corrected_content(record: Record) -> dict:
     return content
 
 
-def test_correction_supersedes_and_the_original_stays_readable_and_unchanged(sealed_inquiry, lisi, ledger_size) -> None:
+def test_correction_supersedes_and_the_original_stays_readable_and_unchanged(
+    sealed_inquiry, lisi, signature_image, ledger_size
+) -> None:
     # given
     original = Record.objects.get(pk=sealed_inquiry.pk)
     original_digest = original.ledger_digest()
     before = ledger_size()
     content = _corrected_content(original)
-    # when
-    correction = services.record_correct(actor=lisi, record=sealed_inquiry, content=content, reason=REASON)
+    # when: the correction of a 笔录 is drafted, signed again page by page (INV-11, GEN-06), then sealed
+    correction = services.record_correct(actor=lisi, record=sealed_inquiry, content=content, reason=REASON, seal=False)
+    sign_inquiry(correction, actor=lisi, image=signature_image)
+    correction = services.record_seal(actor=lisi, record=correction)
     # then: a new sealed version naming the original, the reason, the corrector and the time
     correction.refresh_from_db()
     assert correction.pk != original.pk
@@ -52,19 +59,24 @@ def test_correction_supersedes_and_the_original_stays_readable_and_unchanged(sea
     reread = Record.objects.get(pk=original.pk)
     assert reread.ledger_digest() == original_digest
     assert reread.content == original.content
-    # two entries: the correction (new row, its content, the version it supersedes), then its sealing
-    corrected, sealed = entries_since(before)
-    assert_entry(corrected, LedgerAction.RECORD_CORRECTED, correction, content)
+    # the correction (new row, its content, the version it supersedes), its signatures, then its sealing
+    # (the warning findings re-evaluated after the writes are left aside)
+    corrected, *signed, sealed = [e for e in entries_since(before) if e.action not in FINDING_ACTIONS]
+    assert [e.action for e in signed] == [LedgerAction.RECORD_SIGNED] * (correction.page_count + 1)
+    # (the draft row it anchored has since been sealed, so its content and subject are checked, not the row)
+    assert (corrected.action, corrected.subject) == (LedgerAction.RECORD_CORRECTED, correction.ledger_subject())
+    assert corrected.digests["content"] == content_sha256(content, salt=correction.ledger_salt)
     assert corrected.digests["supersedes"] == original_digest
     assert_entry(sealed, LedgerAction.RECORD_SEALED, correction, content)
 
 
-def test_correction_as_draft_can_be_edited_then_sealed(sealed_inquiry, zhangsan) -> None:
+def test_correction_as_draft_can_be_edited_then_sealed(sealed_inquiry, zhangsan, signature_image) -> None:
     correction = services.record_correct(
         actor=zhangsan, record=sealed_inquiry, content={"interviewee_name": "陈某"}, reason=REASON, seal=False
     )
     assert correction.status == RecordStatus.DRAFT
     services.record_update_draft(actor=zhangsan, record=correction, content=_corrected_content(sealed_inquiry))
+    sign_inquiry(correction, actor=zhangsan, image=signature_image)  # signed on the final wording (INV-11)
     sealed = services.record_seal(actor=zhangsan, record=correction)
     assert sealed.is_sealed and sealed.supersedes_id == sealed_inquiry.pk
 
@@ -80,10 +92,10 @@ def test_a_sealed_correction_must_be_complete(sealed_inquiry, zhangsan, ledger_s
     assert not Record.objects.filter(supersedes=sealed_inquiry).exists()
 
 
-def test_a_superseded_version_cannot_be_corrected_again(sealed_inquiry, zhangsan, ledger_size) -> None:
+def test_a_superseded_version_cannot_be_corrected_again(sealed_inquiry, zhangsan, correct_inquiry, ledger_size) -> None:
     """One correction per version: correct the latest, so the chain never forks."""
     content = _corrected_content(sealed_inquiry)
-    latest = services.record_correct(actor=zhangsan, record=sealed_inquiry, content=content, reason=REASON)
+    latest = correct_inquiry(sealed_inquiry, content, REASON)
     before = ledger_size()
     with pytest.raises(DomainError) as err:
         services.record_correct(actor=zhangsan, record=sealed_inquiry, content=content, reason="再改一次")
@@ -91,7 +103,7 @@ def test_a_superseded_version_cannot_be_corrected_again(sealed_inquiry, zhangsan
     assert err.value.status == 409
     assert ledger_size() == before
     # correcting the latest version works and extends the chain
-    third = services.record_correct(actor=zhangsan, record=latest, content=content, reason="补充签名页")
+    third = correct_inquiry(latest, content, "补充签名页")
     assert third.version == 3
     assert [r.pk for r in selectors.record_chain(sealed_inquiry)] == [sealed_inquiry.pk, latest.pk, third.pk]
 

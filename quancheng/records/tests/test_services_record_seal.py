@@ -12,12 +12,15 @@ from quancheng.ledger.models import LedgerAction
 from quancheng.records import services
 from quancheng.records.models import RecordStatus
 
+from .conftest import sign_inquiry
 from .helpers import assert_entry, entries_since
 
 
-def test_seal_makes_the_record_final_and_appends_a_sealed_entry(draft_inquiry, lisi, ledger_size) -> None:
-    # given
-    record = draft_inquiry()
+def test_seal_makes_the_record_final_and_appends_a_sealed_entry(
+    draft_inquiry, lisi, signature_image, ledger_size
+) -> None:
+    # given: a complete 询问笔录, signed page by page and by the officer (INV-11, GEN-06)
+    record = sign_inquiry(draft_inquiry(), actor=lisi, image=signature_image)
     before = ledger_size()
     # when
     sealed = services.record_seal(actor=lisi, record=record)
@@ -26,8 +29,10 @@ def test_seal_makes_the_record_final_and_appends_a_sealed_entry(draft_inquiry, l
     assert sealed.status == RecordStatus.SEALED
     assert sealed.sealed_by == lisi
     assert sealed.sealed_at is not None
-    [entry] = entries_since(before)
+    # one entry for the seal, then only the warning findings re-evaluated after it
+    entry, *findings = entries_since(before)
     assert_entry(entry, LedgerAction.RECORD_SEALED, sealed, sealed.content)
+    assert {e.action for e in findings} <= {LedgerAction.FINDING_RAISED, LedgerAction.FINDING_RESOLVED}
 
 
 def test_sealing_an_incomplete_record_names_each_missing_field(draft_inquiry, zhangsan, ledger_size) -> None:

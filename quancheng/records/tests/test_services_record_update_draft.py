@@ -57,11 +57,11 @@ def test_editing_a_sealed_record_is_refused_and_nothing_written(sealed_inquiry, 
     assert Record.objects.get(pk=sealed_inquiry.pk).ledger_digest() == stored.ledger_digest()
 
 
-def test_a_stale_object_cannot_bypass_the_seal(draft_inquiry, zhangsan, ledger_size) -> None:
+def test_a_stale_object_cannot_bypass_the_seal(draft_inquiry, sign_and_seal, zhangsan, ledger_size) -> None:
     """The service re-reads the locked row: an in-memory copy still saying 'draft' changes nothing."""
     record = draft_inquiry()
     stale = Record.objects.get(pk=record.pk)
-    services.record_seal(actor=zhangsan, record=record)
+    sign_and_seal(record)
     before = ledger_size()
     with pytest.raises(DomainError) as err:
         services.record_update_draft(actor=zhangsan, record=stale, place="别处")

@@ -10,15 +10,16 @@ import pytest
 from quancheng.core.errors import DomainError, ErrorCode
 from quancheng.ledger.models import LedgerAction
 from quancheng.records import services
-from quancheng.records.models import PersonRole, Signature, SignatureMethod
+from quancheng.records.models import PersonRole, Record, Signature, SignatureMethod
 
 from .helpers import assert_entry, entries_since, interviewee_signs
 
 
 def test_interviewee_signs_a_page_and_an_entry_binds_it_to_the_content(
-    sealed_inquiry, zhangsan, signature_image, ledger_size
+    draft_inquiry, zhangsan, signature_image, ledger_size
 ) -> None:
-    # given
+    # given: the finished wording, not yet sealed (INV-11: signed after confirming it, then sealed)
+    sealed_inquiry = draft_inquiry()
     before = ledger_size()
     # when
     signature = services.signature_add(
@@ -39,8 +40,9 @@ def test_interviewee_signs_a_page_and_an_entry_binds_it_to_the_content(
     assert_entry(entry, LedgerAction.RECORD_SIGNED, signature, sealed_inquiry.content)
 
 
-def test_refusal_is_noted_with_reason_and_witness(sealed_inquiry, zhangsan, ledger_size) -> None:
+def test_refusal_is_noted_with_reason_and_witness(draft_inquiry, zhangsan, ledger_size) -> None:
     """DECIDE-04: 当事人拒绝签名的,承办人员注明情况."""
+    sealed_inquiry = draft_inquiry()
     before = ledger_size()
     signature = services.signature_add(
         actor=zhangsan,
@@ -92,11 +94,12 @@ UNKNOWN_IMAGE = hashlib.sha256(b"never uploaded").hexdigest()
     ],
 )
 def test_bad_signatures_are_refused_and_nothing_written(
-    sealed_inquiry, zhangsan, signature_image, ledger_size, overrides, message
+    draft_inquiry, zhangsan, signature_image, ledger_size, overrides, message
 ) -> None:
+    record = draft_inquiry()
     kwargs = {
         "actor": zhangsan,
-        "record": sealed_inquiry,
+        "record": record,
         "signer_name": "陈某",
         "signer_role": PersonRole.INTERVIEWEE,
         "method": SignatureMethod.HANDWRITTEN,
@@ -104,24 +107,26 @@ def test_bad_signatures_are_refused_and_nothing_written(
         "image_sha256": signature_image,
     }
     kwargs.update(overrides)
-    before = ledger_size()
+    before, rows_before = ledger_size(), Signature.objects.count()
     with pytest.raises(DomainError) as err:
         services.signature_add(**kwargs)
     assert err.value.code == ErrorCode.INVALID_SIGNATURE
     assert message in err.value.message
     assert ledger_size() == before
-    assert not Signature.objects.exists()
+    assert Signature.objects.count() == rows_before
+    assert not Signature.objects.filter(record=record).exists()
 
 
 def test_image_uploaded_by_another_agency_does_not_count(
     sealed_inquiry, zhangsan, other_agency_case, outsider, ledger_size
 ) -> None:
     """The image must be this agency's upload; otherwise signing would reveal what other agencies store."""
+    from quancheng.demo import media
     from quancheng.evidence import services as evidence
     from quancheng.evidence.models import MediaKind
     from quancheng.evidence.storage import get_blob_store
 
-    stored = get_blob_store().put_chunks([b"someone else's scan"])
+    stored = get_blob_store().put_chunks([media.png(40, 20, 99)])  # someone else's scan
     evidence.media_ingest(
         actor=outsider, case=other_agency_case, stored=stored, kind=MediaKind.PHOTO, content_type="image/png"
     )
@@ -164,19 +169,26 @@ def test_non_transcript_may_be_signed_without_a_page(case, zhangsan, party, sign
     assert signature.page is None
 
 
-def test_a_draft_cannot_be_signed(draft_inquiry, zhangsan, signature_image, ledger_size) -> None:
-    """Signatures vouch for the finished text (INV-11: 经被询问人确认无误后)."""
+def test_a_signed_draft_can_no_longer_be_edited(draft_inquiry, zhangsan, signature_image, ledger_size) -> None:
+    """Signatures vouch for the finished text (INV-11: 经被询问人确认无误后): a draft is signed before it is
+    sealed, and once signed its wording is fixed."""
+    # given: a draft the interviewee has signed on page 1
     record = draft_inquiry()
+    interviewee_signs(record, actor=zhangsan, image=signature_image, page=1)
+    stored = Record.objects.get(pk=record.pk)
     before = ledger_size()
+    # when
     with pytest.raises(DomainError) as err:
-        interviewee_signs(record, actor=zhangsan, image=signature_image, page=1)
-    assert err.value.code == ErrorCode.RECORD_NOT_SEALED
+        services.record_update_draft(actor=zhangsan, record=record, place="别处")
+    # then
+    assert err.value.code == ErrorCode.RECORD_SEALED
     assert ledger_size() == before
+    assert Record.objects.get(pk=record.pk).ledger_digest() == stored.ledger_digest()
 
 
 def test_a_superseded_version_cannot_be_signed(sealed_inquiry, zhangsan, signature_image, ledger_size) -> None:
     services.record_correct(
-        actor=zhangsan, record=sealed_inquiry, content=dict(sealed_inquiry.content), reason="补正页数"
+        actor=zhangsan, record=sealed_inquiry, content=dict(sealed_inquiry.content), reason="补正页数", seal=False
     )
     before = ledger_size()
     with pytest.raises(DomainError) as err:
@@ -185,10 +197,11 @@ def test_a_superseded_version_cannot_be_signed(sealed_inquiry, zhangsan, signatu
     assert ledger_size() == before
 
 
-def test_the_same_person_signs_a_page_once(sealed_inquiry, zhangsan, signature_image, ledger_size) -> None:
+def test_the_same_person_signs_a_page_once(draft_inquiry, zhangsan, signature_image, ledger_size) -> None:
+    record = draft_inquiry()
     kwargs = {
         "actor": zhangsan,
-        "record": sealed_inquiry,
+        "record": record,
         "signer_name": "陈某",
         "signer_role": PersonRole.INTERVIEWEE,
         "method": SignatureMethod.FINGERPRINT,
@@ -203,7 +216,7 @@ def test_the_same_person_signs_a_page_once(sealed_inquiry, zhangsan, signature_i
     assert ledger_size() == before
     # the next page is a separate signature
     services.signature_add(**{**kwargs, "page": 2})
-    assert Signature.objects.filter(record=sealed_inquiry).count() == 2
+    assert Signature.objects.filter(record=record).count() == 2
 
 
 def test_supervisor_may_not_record_signatures(sealed_inquiry, supervisor, signature_image, ledger_size) -> None:

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from quancheng.ledger.verify import ProblemKind, verify_problems
 from quancheng.records import services
-from quancheng.records.models import Record
-from quancheng.records.tests.helpers import interviewee_signs
+from quancheng.records.models import PersonRole, Record, SignatureMethod
+from quancheng.records.tests.conftest import sign_inquiry
 
 
-def test_record_lifecycle_verifies_and_a_changed_byte_is_caught(draft_inquiry, zhangsan, signature_image) -> None:
-    # given: a record drafted, edited, sealed, signed and corrected
+def test_record_lifecycle_verifies_and_a_changed_byte_is_caught(
+    draft_inquiry, zhangsan, lisi, signature_image, correct_inquiry
+) -> None:
+    # given: a record drafted, edited, signed, sealed, signed late and corrected (the correction signed and sealed)
     record = draft_inquiry()
     services.record_update_draft(actor=zhangsan, record=record, page_count=2)
+    sign_inquiry(record, actor=zhangsan, image=signature_image)
     services.record_seal(actor=zhangsan, record=record)
-    interviewee_signs(record, actor=zhangsan, image=signature_image, page=1)
-    services.record_correct(
-        actor=zhangsan, record=record, content=dict(record.content) | {"recusal_requested": False}, reason="补记"
+    services.signature_add(
+        actor=zhangsan,
+        record=record,
+        signer_name=lisi.full_name,
+        signer_role=PersonRole.RECORDER,
+        method=SignatureMethod.HANDWRITTEN,
+        page=2,
+        image_sha256=signature_image,
+        signer_user=lisi,
     )
+    correct_inquiry(record, dict(record.content) | {"recusal_requested": False}, "补记")
     # then: everything is intact
     assert verify_problems() == []
     # when: one character of the original's content is changed behind the services' back

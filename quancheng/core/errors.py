@@ -57,6 +57,8 @@ class ErrorCode(StrEnum):
     CHECKSUM_ALGORITHM_UNSUPPORTED = "checksum_algorithm_unsupported"
     TUS_VERSION_UNSUPPORTED = "tus_version_unsupported"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    # 503: a dependency (the blob store: local disk or S3) is unreachable; nothing was lost, retry later
+    STORAGE_UNAVAILABLE = "storage_unavailable"
 
 
 _STATUS: dict[ErrorCode, int] = {
@@ -99,6 +101,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.CHECKSUM_ALGORITHM_UNSUPPORTED: 400,
     ErrorCode.TUS_VERSION_UNSUPPORTED: 412,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.STORAGE_UNAVAILABLE: 503,
 }
 
 DEFAULT_MESSAGES: dict[ErrorCode, str] = {
@@ -141,6 +144,7 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.CHECKSUM_ALGORITHM_UNSUPPORTED: "不支持该校验算法(支持 sha256、sha1)",
     ErrorCode.TUS_VERSION_UNSUPPORTED: "不支持该 tus 协议版本(支持 1.0.0)",
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: "请求体类型应为 application/offset+octet-stream",
+    ErrorCode.STORAGE_UNAVAILABLE: "存储服务暂时不可用,已接收的数据已保留,请稍后重试",
 }
 
 

@@ -14,10 +14,12 @@ from ninja import Router, Status
 from ninja.decorators import decorate_view
 from ninja.errors import ValidationError
 
+from quancheng.accounts.auth import ActiveSessionAuth, ApiTokenAuth
 from quancheng.cases.selectors import case_get_for, case_get_for_write, officers_for_assignment
 from quancheng.core.errors import DomainError, ErrorCode
 from quancheng.core.parser import text_problem
 from quancheng.records.selectors import record_get_for
+from quancheng.uploads.auth import DeviceTokenAuth
 
 from . import selectors, services
 from .custody import clean_purpose
@@ -239,7 +241,9 @@ def media_content(request: HttpRequest, media_id: int, purpose: str | None = Non
     """Playback (a ``Range`` request: 206) or download (the whole file: 200), each logged with its purpose.
 
     The purpose (query ``purpose`` or header ``X-Access-Purpose``, one of ``AccessPurpose``) is required
-    (ACCESS-05); the custody entry is written before a byte is sent.
+    (ACCESS-05); the custody entry is written before a byte is sent. A download is logged every time; Range
+    requests of one viewing (same user, media and purpose, within ``QUANCHENG_PLAYBACK_CUSTODY_WINDOW_SECONDS``)
+    share the first one's entry.
     """
     media = selectors.media_get_for(request.auth, media_id)
     purpose = clean_purpose(_purpose(request, purpose), required=True)
@@ -266,9 +270,8 @@ def media_content(request: HttpRequest, media_id: int, purpose: str | None = Non
         response["Content-Length"] = str(size)
     else:
         start, end = span
-        services.media_access_record(
-            actor=request.auth, media=media, action=AccessAction.PLAY, purpose=purpose, byte_range=f"{start}-{end}"
-        )
+        # One custody entry per viewing: the seeks that follow within the playback window are covered by it.
+        services.media_playback_record(actor=request.auth, media=media, purpose=purpose, byte_range=f"{start}-{end}")
         response = StreamingHttpResponse(
             _chunks(selectors.media_open_range(media, start, end)), status=206, content_type=media.content_type
         )
@@ -359,15 +362,20 @@ def device_return(request: HttpRequest, checkout_id: int, payload: ReturnIn) -> 
     return services.device_return(actor=request.auth, checkout=checkout, check=_check(payload.check))
 
 
-@device_router.post("/{device_id}/manifests", response={201: ManifestOut, **ERRORS}, summary="报送设备文件清单")
+@device_router.post(
+    "/{device_id}/manifests",
+    response={201: ManifestOut, **ERRORS},
+    summary="报送设备文件清单(用户令牌或设备令牌)",
+    # DEVICE-04: the recorder reports its own files with the token it uploads with; officers may report for it.
+    auth=[DeviceTokenAuth(), ApiTokenAuth(), ActiveSessionAuth()],
+)
 def device_manifest(request: HttpRequest, device_id: int, payload: ManifestIn) -> tuple[int, DeviceManifest]:
     items = [services.ManifestItem(**item.dict()) for item in payload.items]
     auth: Any = request.auth
-    if isinstance(auth, Device):  # a device token: the device reports for itself
-        if auth.pk != device_id:
-            raise DomainError(ErrorCode.PERMISSION_DENIED, "设备只能报送自己的文件清单")
+    if isinstance(auth, Device):  # a device token: for itself, or a capture station for its agency's recorders
+        device = selectors.device_get_for_device(auth, device_id)
         manifest = services.device_manifest_submit(
-            actor=None, device=auth, day=payload.day, items=items, submitted_by_device=auth
+            actor=None, device=device, day=payload.day, items=items, submitted_by_device=auth
         )
     else:
         device = selectors.device_get_for(auth, device_id)

@@ -5,19 +5,26 @@ Uploads are staged and hashed on local disk first (``storage.BlobWriter``, or a 
 multipart upload whose parts are read and sent one at a time, so memory stays at one part (8 MiB) whatever the
 recording's size (boto3's managed transfer would read up to ten parts ahead into memory). Credentials come
 from the usual AWS environment variables / config files that boto3 reads.
+
+An unreachable or failing S3 (connection refused, timeouts, 5xx, a bucket or credentials gone) is raised as
+``storage.StoreUnavailable``, never as botocore's own exceptions: callers keep their staged bytes and answer 503.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from .storage import CHUNK, BlobWriter, StagedBlob, StoredBlob, blob_key, check_range, stage_chunks
+from .storage import CHUNK, BlobWriter, StagedBlob, StoredBlob, StoreUnavailable, blob_key, check_range, stage_chunks
+
+logger = logging.getLogger(__name__)
 
 # Parts of 8 MiB (S3's minimum part is 5 MiB, its maximum part count 10,000: up to 78 GiB per object); one part
 # in memory at a time bounds the memory a commit needs.
@@ -25,6 +32,15 @@ PART_SIZE = 8 * CHUNK
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 _INVALID_RANGE = {"416", "InvalidRange"}
 _OBJECT_ARGS: dict[str, Any] = {"ContentType": "application/octet-stream"}
+
+
+@contextmanager
+def _reachable(what: str) -> Iterator[None]:
+    """Raise botocore's failures (other than those the caller handled) as ``StoreUnavailable``."""
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise StoreUnavailable(f"S3 unavailable ({what}): {exc}") from exc
 
 
 class S3BlobStore:
@@ -44,19 +60,24 @@ class S3BlobStore:
     def commit(self, staged: StagedBlob) -> StoredBlob:
         key = blob_key(staged.sha256)
         try:
-            if not self.exists(staged.sha256):
-                with open(staged.path, "rb") as source:
-                    if staged.size <= PART_SIZE:
-                        self.client.put_object(
-                            Bucket=self.bucket, Key=key, Body=source, Metadata={"sha256": staged.sha256}, **_OBJECT_ARGS
-                        )
-                    else:
-                        self._put_multipart(source, key=key, sha256=staged.sha256)
-                stored_size = self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
-                if stored_size != staged.size:
-                    # Never leave a short object under a content address: later uploads would trust it.
-                    self.client.delete_object(Bucket=self.bucket, Key=key)
-                    raise OSError(f"S3 stored {stored_size} bytes for {key}, expected {staged.size}")
+            with _reachable(f"commit {key}"):
+                if not self.exists(staged.sha256):
+                    with open(staged.path, "rb") as source:
+                        if staged.size <= PART_SIZE:
+                            self.client.put_object(
+                                Bucket=self.bucket,
+                                Key=key,
+                                Body=source,
+                                Metadata={"sha256": staged.sha256},
+                                **_OBJECT_ARGS,
+                            )
+                        else:
+                            self._put_multipart(source, key=key, sha256=staged.sha256)
+                    stored_size = self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"]
+                    if stored_size != staged.size:
+                        # Never leave a short object under a content address: later uploads would trust it.
+                        self.client.delete_object(Bucket=self.bucket, Key=key)
+                        raise StoreUnavailable(f"S3 stored {stored_size} bytes for {key}, expected {staged.size}")
         finally:
             staged.discard()
         return StoredBlob(sha256=staged.sha256, size=staged.size)
@@ -79,7 +100,10 @@ class S3BlobStore:
                 Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )
         except BaseException:
-            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            try:
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            except (BotoCoreError, ClientError):  # S3 is gone: the original failure is what matters
+                logger.warning("could not abort the multipart upload of %s", key, exc_info=True)
             raise
 
     def put_chunks(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StoredBlob:
@@ -87,38 +111,41 @@ class S3BlobStore:
 
     def open(self, sha256: str) -> BinaryIO:
         """A streaming body (read in chunks, usable as a context manager); FileNotFoundError when absent."""
-        try:
-            response = self.client.get_object(Bucket=self.bucket, Key=blob_key(sha256))
-        except ClientError as exc:
-            if _error_code(exc) in _NOT_FOUND:
-                raise FileNotFoundError(blob_key(sha256)) from exc
-            raise
+        with _reachable(f"open {blob_key(sha256)}"):
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=blob_key(sha256))
+            except ClientError as exc:
+                if _error_code(exc) in _NOT_FOUND:
+                    raise FileNotFoundError(blob_key(sha256)) from exc
+                raise
         return response["Body"]
 
     def open_range(self, sha256: str, start: int, end_inclusive: int) -> BinaryIO:
         """Bytes ``start``..``end_inclusive`` as a streaming body (an HTTP ranged GET on the object): fewer when
         the object is shorter, none when it starts past the end; FileNotFoundError when absent."""
         check_range(start, end_inclusive)
-        try:
-            response = self.client.get_object(
-                Bucket=self.bucket, Key=blob_key(sha256), Range=f"bytes={start}-{end_inclusive}"
-            )
-        except ClientError as exc:
-            code = _error_code(exc)
-            if code in _NOT_FOUND:
-                raise FileNotFoundError(blob_key(sha256)) from exc
-            if code in _INVALID_RANGE:
-                return io.BytesIO(b"")  # the range starts past the end: nothing to read, as locally
-            raise
+        with _reachable(f"open {blob_key(sha256)}"):
+            try:
+                response = self.client.get_object(
+                    Bucket=self.bucket, Key=blob_key(sha256), Range=f"bytes={start}-{end_inclusive}"
+                )
+            except ClientError as exc:
+                code = _error_code(exc)
+                if code in _NOT_FOUND:
+                    raise FileNotFoundError(blob_key(sha256)) from exc
+                if code in _INVALID_RANGE:
+                    return io.BytesIO(b"")  # the range starts past the end: nothing to read, as locally
+                raise
         return response["Body"]
 
     def exists(self, sha256: str) -> bool:
-        try:
-            self.client.head_object(Bucket=self.bucket, Key=blob_key(sha256))
-        except ClientError as exc:
-            if _error_code(exc) in _NOT_FOUND:
-                return False
-            raise
+        with _reachable(f"head {blob_key(sha256)}"):
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=blob_key(sha256))
+            except ClientError as exc:
+                if _error_code(exc) in _NOT_FOUND:
+                    return False
+                raise
         return True
 
 

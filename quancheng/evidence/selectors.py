@@ -17,9 +17,18 @@ from django.utils import timezone
 from quancheng.accounts import policies
 from quancheng.accounts.models import Role, User
 from quancheng.cases.selectors import case_get_for, party_case_ids
-from quancheng.core.errors import DomainError, ErrorCode
+from quancheng.core.errors import DomainError, ErrorCode, require
 
-from .models import Blob, Device, DeviceCheckout, DeviceManifest, LegalHold, MediaAccess, MediaObject
+from .models import (
+    Blob,
+    Device,
+    DeviceCheckout,
+    DeviceManifest,
+    DeviceType,
+    LegalHold,
+    MediaAccess,
+    MediaObject,
+)
 from .storage import get_blob_store
 
 
@@ -125,6 +134,22 @@ def device_list_for(user: User) -> QuerySet[Device]:
 
 def device_get_for(user: User, device_id: int) -> Device:
     device = Device.objects.filter(policies.agency_scope(user), pk=device_id).first()
+    if device is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "设备不存在或无权查看")
+    return device
+
+
+def device_get_for_device(reporter: Device, device_id: int) -> Device:
+    """The device a device token may report for: itself, or — for a capture station (采集站), which collects the
+    footage of many recorders — any device of its agency."""
+    if reporter.pk == device_id:
+        return reporter
+    require(
+        reporter.device_type == DeviceType.CAPTURE_STATION,
+        ErrorCode.PERMISSION_DENIED,
+        "设备只能报送自己的文件清单",
+    )
+    device = Device.objects.filter(agency_id=reporter.agency_id, pk=device_id).first()
     if device is None:
         raise DomainError(ErrorCode.NOT_FOUND, "设备不存在或无权查看")
     return device

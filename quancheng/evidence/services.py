@@ -12,10 +12,11 @@ the ledger head, always last.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,7 +45,17 @@ from .models import (
     RetentionClass,
 )
 from .probe import DEFAULT_CONTENT_TYPE, ProbeResult, probe_media
-from .storage import BlobStore, StagedBlob, StoredBlob, get_blob_store, iter_file, stage_chunks
+from .storage import (
+    BlobStore,
+    StagedBlob,
+    StoredBlob,
+    StoreUnavailable,
+    get_blob_store,
+    iter_file,
+    stage_chunks,
+)
+
+logger = logging.getLogger(__name__)
 
 # A device clock may run a little ahead of the server; beyond this a capture time "in the future" is bad input.
 CAPTURE_CLOCK_SKEW = timedelta(minutes=10)
@@ -55,6 +66,9 @@ ORIGINAL_NAME_MAX = MediaObject._meta.get_field("original_name").max_length
 SERIAL_MAX = Device._meta.get_field("serial").max_length
 MODEL_MAX = Device._meta.get_field("model").max_length
 Actor = User | Device | None
+# Run inside the transaction that records a media object (after its ledger entry): what else must be true exactly
+# when the media object exists — e.g. the tus upload it came from marked complete with its id.
+OnRecorded = Callable[[MediaObject], object]
 
 
 def _clean_content_type(content_type: str) -> str:
@@ -164,6 +178,17 @@ def _local_copy(store: BlobStore, stored: StoredBlob) -> Iterator[Path]:
         yield Path(copy.name)
 
 
+@contextmanager
+def _store_io(errors: type[OSError] = OSError) -> Iterator[None]:
+    """A store that cannot be reached or written (S3 down, disk failing) is STORAGE_UNAVAILABLE (503), never a
+    500: nothing is recorded, and a caller that keeps its staged bytes (the tus upload) can retry later."""
+    try:
+        yield
+    except errors as exc:
+        logger.warning("blob store unavailable during ingest", exc_info=True)
+        raise DomainError(ErrorCode.STORAGE_UNAVAILABLE) from exc
+
+
 def _store_preview(store: BlobStore, result: ProbeResult) -> StoredBlob | None:
     """Commit the poster frame / thumbnail to the store (content-addressed like any blob); remove the temp file."""
     preview = result.preview
@@ -193,6 +218,7 @@ def media_ingest(
     agency: Agency | None = None,
     uploader_device: Device | None = None,
     stage: Stage | str | None = None,
+    on_recorded: OnRecorded | None = None,
 ) -> MediaObject:
     """Record one upload of media evidence (GEN-03, DEVICE-05, EVID-02).
 
@@ -208,6 +234,11 @@ def media_ingest(
     same bytes ingested twice give one ``Blob`` and two ``MediaObject`` rows. Not ``@transaction.atomic``
     itself on purpose: probing and moving the bytes happen first, outside any transaction; the rows and ledger
     entries are then written together in ``_media_record``.
+
+    ``on_recorded(media)`` runs inside that transaction, after the media's ledger entry: whatever it writes
+    commits with the media object or not at all (the tus upload is marked complete there, so a crash between the
+    two cannot leave a recorded media object behind an upload that a retry would ingest again). A store that
+    cannot be reached is STORAGE_UNAVAILABLE (503) and records nothing.
     """
     staged = stored if isinstance(stored, StagedBlob) else None
     store = get_blob_store()
@@ -234,16 +265,19 @@ def media_ingest(
         )
         stage = _check_stage(case, stage) if case is not None else ""
         if staged is None:
-            require(store.exists(stored.sha256), ErrorCode.VALIDATION_ERROR, "存储中没有该摘要对应的文件")
+            with _store_io():
+                found = store.exists(stored.sha256)
+            require(found, ErrorCode.VALIDATION_ERROR, "存储中没有该摘要对应的文件")
         # Slow I/O, before the transaction: read what the bytes are (refusing what they are not), draw the preview,
         # then commit the bytes (rename, or streaming to S3).
-        with _local_copy(store, stored) as path:
+        with _store_io(StoreUnavailable), _local_copy(store, stored) as path:
             probed = probe_media(
                 path, kind=str(kind), content_type=_clean_content_type(content_type), preview_dir=store.incoming_dir
             )
-        preview = _store_preview(store, probed)
-        if staged is not None:
-            stored = store.commit(staged)
+        with _store_io():
+            preview = _store_preview(store, probed)
+            if staged is not None:
+                stored = store.commit(staged)
     finally:
         if staged is not None:
             staged.discard()  # no-op once committed; otherwise nothing of a refused upload stays on disk
@@ -268,6 +302,7 @@ def media_ingest(
         stage=stage,
         probed=probed,
         preview=preview,
+        on_recorded=on_recorded,
     )
 
 
@@ -288,6 +323,7 @@ def _media_record(
     stage: str,
     probed: ProbeResult,
     preview: StoredBlob | None,
+    on_recorded: OnRecorded | None = None,
 ) -> MediaObject:
     ledger_actor: Actor = actor if actor is not None else uploader_device
     if case is not None:
@@ -319,6 +355,8 @@ def _media_record(
     ledger_record(
         action=LedgerAction.MEDIA_INGESTED, actor=ledger_actor, obj=media, extra_digests={"blob": blob.sha256}
     )
+    if on_recorded is not None:
+        on_recorded(media)
     return media
 
 
@@ -468,7 +506,7 @@ def device_register(
 
 # Device, custody and retention writes live in their own modules (one file would pass ~500 lines); they are named
 # here too, so every write of the app is reachable as ``evidence.services.<name>``.
-from .custody import media_access_record  # noqa: E402
+from .custody import media_access_record, media_bundle_export_record, media_playback_record  # noqa: E402
 from .devices import EquipmentCheck, ManifestItem, device_checkout, device_manifest_submit, device_return  # noqa: E402
 from .retention import (  # noqa: E402
     media_dispose,
@@ -487,12 +525,14 @@ __all__ = [
     "device_return",
     "media_access_record",
     "media_attach",
+    "media_bundle_export_record",
     "media_dispose",
     "media_dispose_expired",
     "media_hold_place",
     "media_hold_release",
     "media_ingest",
     "media_link_case",
+    "media_playback_record",
     "media_set_retention",
     "remove_disposed_bytes",
 ]

@@ -47,6 +47,13 @@ class StagedBlob(StoredBlob):
         self.path.unlink(missing_ok=True)
 
 
+class StoreUnavailable(OSError):
+    """The store could not be reached or refused to store or read (S3 down or misconfigured, disk failing).
+
+    Nothing is lost: the caller keeps its staged bytes and may retry once the store is back (the API answers
+    503 ``storage_unavailable``)."""
+
+
 class BlobTooLarge(Exception):
     """More bytes arrived than the caller allowed; the temp file is already gone."""
 

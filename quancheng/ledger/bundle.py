@@ -24,7 +24,10 @@ Layout under the bag's base directory::
 Personal data is fine here (the bundle goes to people entitled to the case); the public log only ever holds
 digests. Exporting is itself ledgered (``cases.services.case_export_record``: who, when, why) before the bundle is
 written — that entry is inside the bundle — and the bundle's SHA-256 is anchored once the zip is complete
-(``case_export_complete``), so a bundle can later be shown to be exactly the one handed out.
+(``case_export_complete``), so a bundle can later be shown to be exactly the one handed out. Every media object the
+bundle carries gets its own custody entry (an ``export`` MediaAccess, ``media.exported`` in the ledger, with the
+export's reason) in the same transaction as the export's decision, like any other copy of a recording (ARCHIVE-08);
+those entries come after the decision and are not inside the bundle (they anchor rows the bundle does not carry).
 
 Memory stays bounded: rows and entries of one case are small; media bytes are copied from the blob store in
 chunks and hashed on the way, and the zip is written to a stream (seekable or not).
@@ -44,6 +47,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -114,6 +118,7 @@ class _Plan:
     entries: dict[int, bytes]  # index → exact entry bytes
     media: dict[str, tuple[str, int]]  # blob sha256 → (file extension, size)
     export_view: dict[str, Any] = field(default_factory=dict)
+    media_ids: list[int] = field(default_factory=list)  # the media objects carried: each gets a custody entry
 
 
 # --- reading the case ---------------------------------------------------------------------------------------
@@ -270,6 +275,11 @@ def _collect(case: Case) -> _Plan:
     media_views = []
     for item in media:
         view = MediaOut.from_orm(item).model_dump(mode="json")
+        # Decimals (EXIF GPS) written as the row snapshot writes them ("30.5", not the schema's "30.500000"): the
+        # verifier compares the two strings, and a geotagged photo would otherwise never verify.
+        for key in list(view):
+            if isinstance(value := getattr(item, key, None), Decimal):
+                view[key] = format(value.normalize(), "f")
         if item.blob_id in files:
             view["file"] = f"media/{item.blob_id}{files[item.blob_id][0]}"
         media_views.append(view)
@@ -281,6 +291,7 @@ def _collect(case: Case) -> _Plan:
         anchors={subject: latest[subject][0] for subject in snapshots},
         entries=entries,
         media=files,
+        media_ids=[item.pk for item in media],
     )
 
 
@@ -572,7 +583,27 @@ def _write_bag(
 # --- the export ---------------------------------------------------------------------------------------------
 
 
-def export_case(*, actor: User | None, case: Case, reason: str, out: BinaryIO) -> ExportResult:
+def _record_media_custody(*, actor: User | None, export: CaseExport, plan: _Plan, purpose: str | None) -> None:
+    """An ``export`` custody entry for every media object in the bundle (ARCHIVE-08, ACCESS-05), with the export's
+    reason and, as recipient, this export and the person it is for."""
+    from quancheng.evidence.custody import media_bundle_export_record
+    from quancheng.evidence.models import AccessPurpose, MediaObject
+
+    if not plan.media_ids:
+        return
+    whom = actor.display_name if actor is not None else "系统(命令行导出)"
+    media_bundle_export_record(
+        actor=actor,
+        media=MediaObject.objects.filter(pk__in=plan.media_ids).order_by("pk"),
+        reason=export.reason,
+        recipient=f"案卷包 {export.ledger_subject()}({whom})",
+        purpose=purpose or AccessPurpose.LAWFUL_PROVISION,
+    )
+
+
+def export_case(
+    *, actor: User | None, case: Case, reason: str, out: BinaryIO, purpose: str | None = None
+) -> ExportResult:
     """Export ``case`` as a zipped BagIt bundle to ``out`` and ledger the export (who, when, why).
 
     ``actor``: the user the bundle is for — they must be allowed to see the case (``case_get_for``, the party
@@ -580,6 +611,9 @@ def export_case(*, actor: User | None, case: Case, reason: str, out: BinaryIO) -
     empty, the actor may not see the case, or the case's data no longer matches the ledger (LEDGER_MISMATCH: a
     bundle that cannot verify is never made). Raises ``checkpoints.SigningKeyError`` before writing anything when
     the signing key is unusable.
+
+    ``purpose``: the permitted use (``evidence.models.AccessPurpose``, ACCESS-05/06) logged on the custody entry
+    of every media object exported; by default a lawful provision (the bundle goes to someone entitled to it).
     """
     from quancheng.cases import selectors as case_selectors
     from quancheng.cases import services as case_services
@@ -593,10 +627,12 @@ def export_case(*, actor: User | None, case: Case, reason: str, out: BinaryIO) -
         plan = _collect(case)
     inventory = _inventory(plan)
     # The decision, ledgered in its own transaction (who, when, why, and what goes out); its entry goes into the
-    # bundle.
-    export = case_services.case_export_record(
-        actor=actor, case=case, reason=reason, inventory_sha256=hashlib.sha256(inventory).hexdigest()
-    )
+    # bundle. The custody entries of the media it carries commit with it, or neither does.
+    with transaction.atomic():
+        export = case_services.case_export_record(
+            actor=actor, case=case, reason=reason, inventory_sha256=hashlib.sha256(inventory).hexdigest()
+        )
+        _record_media_custody(actor=actor, export=export, plan=plan, purpose=purpose)
     _add_export(plan, export)
     checkpoint = _covering_checkpoint(max(plan.entries) + 1)
     proofs = _proofs(plan.entries, checkpoint)

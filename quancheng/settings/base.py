@@ -173,6 +173,12 @@ if QUANCHENG_MEDIA_RETENTION_MONTHS < 1:
     raise ImproperlyConfigured(
         f"QUANCHENG_MEDIA_RETENTION_MONTHS must be at least 1, got {QUANCHENG_MEDIA_RETENTION_MONTHS}"
     )
+# Playback custody (ACCESS-05/06): Range requests by the same user for the same media and purpose within this many
+# seconds of the first logged playback are covered by that entry (a player seeking sends dozens); a download of
+# the whole file (no Range) is always logged. 0 logs every Range request.
+QUANCHENG_PLAYBACK_CUSTODY_WINDOW_SECONDS = env_int("QUANCHENG_PLAYBACK_CUSTODY_WINDOW_SECONDS", 600)
+if QUANCHENG_PLAYBACK_CUSTODY_WINDOW_SECONDS < 0:
+    raise ImproperlyConfigured("QUANCHENG_PLAYBACK_CUSTODY_WINDOW_SECONDS must not be negative")
 # Resumable uploads (tus, /api/v1/uploads/): the largest upload accepted (bytes); how long an unfinished upload
 # is kept after its last received chunk (seconds) before `quancheng uploads-expire` removes it; how long one PATCH
 # may hold an upload (seconds; longer than gunicorn's 300 s timeout, after which a stuck worker is gone anyway).

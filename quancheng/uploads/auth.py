@@ -1,6 +1,7 @@
 """Who is uploading: a user with an API token, or a device with a device token (both ``Authorization: Bearer``).
 
 Device tokens look like ``qcd_<prefix>_<secret>`` (user tokens ``qc_...``); only their SHA-256 is stored.
+``DeviceTokenAuth`` lets the same token call the JSON API endpoints a device calls itself (its day manifest).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.security import HttpBearer
 
 from quancheng.accounts.auth import ApiTokenAuth, hash_token
 from quancheng.accounts.models import User
@@ -53,6 +55,16 @@ def _device_for_token(token: str) -> Device | None:
     # Usage time is bookkeeping, not record state (it is excluded from the token's ledger digest).
     DeviceToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     return found.device
+
+
+class DeviceTokenAuth(HttpBearer):
+    """ninja auth for the endpoints a device calls itself: ``request.auth`` is the ``Device`` (list it before the
+    user auths: a ``qcd_`` token is never a user's, and a user token is not a device's)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Device | None:
+        if not token.startswith(DEVICE_TOKEN_PREFIX):
+            return None
+        return _device_for_token(token)
 
 
 def authenticate(request: HttpRequest) -> Uploader | None:

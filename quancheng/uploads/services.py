@@ -10,6 +10,12 @@ When the last byte has arrived the upload is finished: the SHA-256 computed whil
 one the device declared, and the staging file goes to ``evidence.services.media_ingest`` (which probes the
 content, commits the bytes to the store — once per content — and records the media object). Slow I/O never
 runs inside a transaction here: ``media_ingest`` moves bytes before its own short transaction.
+
+Completion is atomic and idempotent: the upload is marked complete, with its media id, inside the very transaction
+that records the media object (``media_ingest(on_recorded=...)``), so a crash leaves either both or neither; a
+retried final PATCH (empty body at the final offset) of a completed upload answers with the same media id. When
+the store cannot be reached (S3 down) the upload stays receiving with every byte kept, the PATCH is refused with
+503 ``storage_unavailable``, and the same empty PATCH finishes it later.
 """
 
 from __future__ import annotations
@@ -230,8 +236,9 @@ def _unavailable(upload: Upload) -> DomainError:
     return DomainError(ErrorCode.UPLOAD_LOCKED)
 
 
-def _lease_take(upload: Upload) -> tuple[Upload, str]:
-    """Take the upload's write lease, or refuse: locked (423), gone (410), finished (409)."""
+def _lease_take(upload: Upload) -> tuple[Upload, str | None]:
+    """Take the upload's write lease, or refuse: locked (423), gone (410). A completed upload is returned
+    without a lease (token None): the caller decides whether the request merely repeats the final one."""
     now = timezone.now()
     token = secrets.token_hex(16)
     taken = (
@@ -241,6 +248,8 @@ def _lease_take(upload: Upload) -> tuple[Upload, str]:
     )
     row = Upload.objects.select_related("case", "record", "device", "agency").get(pk=upload.pk)
     if not taken:
+        if row.status == UploadStatus.COMPLETED:
+            return row, None
         raise _unavailable(row)
     return row, token
 
@@ -275,6 +284,12 @@ def upload_receive(
     """One tus PATCH: append the body at ``offset`` (which must be the server's offset), and finish the upload
     when its last byte has arrived. ``upload`` comes from ``selectors.upload_get_for(uploader, ...)``."""
     row, token = _lease_take(upload)
+    if token is None:
+        # Completed already. A repeated final PATCH (nothing more sent at the final offset: the client did not
+        # see the answer, or the process died before answering) is answered again with the same media object.
+        if offset == row.length and not content_length:
+            return row
+        raise _unavailable(row)
     key = str(row.pk)
     try:
         if offset != row.offset:
@@ -330,8 +345,14 @@ def _upload_finish(*, uploader: Uploader, upload: Upload, sha256: str, path: Pat
     ingest_path = path.with_name(path.name + INGEST_SUFFIX)
     ingest_path.unlink(missing_ok=True)
     os.link(path, ingest_path)
+    completed: list[Upload] = []
+
+    def complete(media: MediaObject) -> None:
+        # Inside the transaction recording ``media``: the two commit together or not at all.
+        completed.append(upload_complete(upload=upload, media=media, sha256=sha256))
+
     try:
-        media = media_ingest(
+        media_ingest(
             actor=uploader.user,
             uploader_device=uploader.device,
             case=upload.case,
@@ -346,8 +367,20 @@ def _upload_finish(*, uploader: Uploader, upload: Upload, sha256: str, path: Pat
             record=upload.record,
             stage=upload.stage or None,
             expected_sha256=upload.declared_sha256 or None,
+            on_recorded=complete,
         )
+    except _AlreadyCompleted:
+        # Another request finished it meanwhile (this one's media object was rolled back with the attempt).
+        staging.HASH_STATES.drop(key)
+        return Upload.objects.get(pk=upload.pk)
     except DomainError as error:
+        if error.code == ErrorCode.STORAGE_UNAVAILABLE:
+            # Not the upload's fault: it stays receiving with every byte kept; an empty PATCH finishes it later.
+            raise
+        if error.code == ErrorCode.UPLOAD_GONE:
+            # Ended meanwhile (terminated or expired by another request): that end stands, nothing was recorded.
+            staging.HASH_STATES.drop(key)
+            raise
         # Refused (content unreadable or mislabelled, case archived meanwhile, permission gone): final.
         staging.HASH_STATES.drop(key)
         upload_fail(upload=upload, error=error, sha256=sha256)
@@ -355,13 +388,26 @@ def _upload_finish(*, uploader: Uploader, upload: Upload, sha256: str, path: Pat
     finally:
         ingest_path.unlink(missing_ok=True)  # gone already when committed or refused
     staging.HASH_STATES.drop(key)
-    return upload_complete(upload=upload, media=media, sha256=sha256)
+    return completed[0]
+
+
+class _AlreadyCompleted(Exception):
+    """Raised inside the media transaction to undo it: the upload was completed by another request."""
 
 
 @transaction.atomic
 def upload_complete(*, upload: Upload, media: MediaObject, sha256: str) -> Upload:
-    """The upload's bytes are recorded as ``media``; the staging file is removed."""
+    """The upload's bytes are recorded as ``media``; the staging file is removed once this commits.
+
+    Called by ``media_ingest`` inside the transaction that records ``media``, so the upload row is locked after
+    the ledger head there. The other writers that lock an upload row and then append to the ledger (termination,
+    expiry) first check that no request holds the upload's lease and stop if one does; the finishing request holds
+    it, so they do not wait on the head while holding the row. A completed upload is never completed twice: the
+    attempt is undone, media object included."""
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
+    if upload.status == UploadStatus.COMPLETED:
+        raise _AlreadyCompleted(str(upload.pk))
+    require(upload.status == UploadStatus.RECEIVING, ErrorCode.UPLOAD_GONE, f"该上传已{upload.get_status_display()}")
     upload.status = UploadStatus.COMPLETED
     upload.media = media
     upload.sha256 = sha256

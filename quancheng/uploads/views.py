@@ -8,6 +8,11 @@ Every response carries ``Tus-Resumable``; refusals carry ``{"code", "message"}``
 with the statuses tus prescribes (409 offset mismatch, 412 version, 415 content type, 423 locked, 410 gone,
 460 checksum mismatch). A finished upload's media object id is in ``Quancheng-Media-Id`` (final PATCH, HEAD)
 and in the GET body.
+
+When the store cannot be reached as the last byte arrives, the final PATCH is 503 ``storage_unavailable``: every
+byte is kept and the upload stays open (HEAD: ``Upload-Offset`` equal to ``Upload-Length`` but no
+``Quancheng-Media-Id``); an empty PATCH at that offset finishes it once the store is back. Repeating the empty final
+PATCH of a finished upload answers 204 again with the same media id.
 """
 
 from __future__ import annotations

@@ -8,13 +8,16 @@ import os
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import boto3
 import pytest
 import requests
+from moto.server import ThreadedMotoServer
 from tusclient.client import TusClient
 from tusclient.uploader import Uploader
 
@@ -24,11 +27,14 @@ from quancheng.cases import services as cases
 from quancheng.cases.models import ActType, Case, CaseSource, Procedure
 from quancheng.evidence import services as evidence
 from quancheng.evidence.models import Device
+from quancheng.evidence.s3 import S3BlobStore
+from quancheng.evidence.storage import get_blob_store
 from quancheng.ledger.models import LedgerEntry
 from quancheng.uploads import services as uploads
 from quancheng.uploads.staging import HASH_STATES
 
 TUS_PATH = "/api/v1/uploads/"
+REGION = "us-east-1"
 TUS = {"Tus-Resumable": "1.0.0"}
 
 
@@ -238,3 +244,40 @@ def wait_for(condition: Callable[[], bool], what: str, attempts: int = 200) -> N
             return
         time.sleep(0.05)
     raise AssertionError(f"never happened: {what}")
+
+
+# --- S3 (moto's server, started here) ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """A moto S3 server on a free local port, with throw-away credentials in the usual AWS variables."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+        }.items():
+            mp.setenv(name, value)
+        mp.setenv("NO_PROXY", ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"])))
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        try:
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def store(settings, s3_endpoint: str) -> S3BlobStore:
+    bucket = f"qc-tus-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name=REGION).create_bucket(Bucket=bucket)
+    settings.QUANCHENG_BLOB_BACKEND = "s3"
+    settings.QUANCHENG_S3_ENDPOINT_URL = s3_endpoint
+    settings.QUANCHENG_S3_BUCKET = bucket
+    settings.QUANCHENG_S3_REGION = REGION
+    found = get_blob_store()
+    assert isinstance(found, S3BlobStore)
+    return found

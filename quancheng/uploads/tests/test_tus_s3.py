@@ -4,57 +4,14 @@ goes to the bucket as a multipart upload in 8 MiB parts, nothing stays on local 
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-
-import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from quancheng.evidence import s3 as s3_module
 from quancheng.evidence.models import Blob, MediaObject
-from quancheng.evidence.s3 import S3BlobStore
-from quancheng.evidence.storage import blob_key, get_blob_store
+from quancheng.evidence.storage import blob_key
 from quancheng.uploads.models import Upload, UploadStatus
 from quancheng.uploads.staging import HASH_STATES
 
 from .conftest import sha256_hex, stored_files
-
-REGION = "us-east-1"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    """A moto S3 server on a free local port, with throw-away credentials in the usual AWS variables."""
-    with pytest.MonkeyPatch.context() as mp:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-        }.items():
-            mp.setenv(name, value)
-        mp.setenv("NO_PROXY", ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"])))
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            server.stop()
-
-
-@pytest.fixture
-def store(settings, s3_endpoint: str) -> S3BlobStore:
-    bucket = f"qc-tus-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", endpoint_url=s3_endpoint, region_name=REGION).create_bucket(Bucket=bucket)
-    settings.QUANCHENG_BLOB_BACKEND = "s3"
-    settings.QUANCHENG_S3_ENDPOINT_URL = s3_endpoint
-    settings.QUANCHENG_S3_BUCKET = bucket
-    settings.QUANCHENG_S3_REGION = REGION
-    found = get_blob_store()
-    assert isinstance(found, S3BlobStore)
-    return found
 
 
 def test_large_upload_resumed_and_stored_on_s3_in_parts(

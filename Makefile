@@ -24,6 +24,7 @@ test-venv: $(VENV)/.test-deps
 
 ## make demo: embedded SQLite under var/, demo agency and cases, production server; safe to run again.
 demo: venv
+	./scripts/ensure-media-tools.sh
 	$(BIN)/quancheng migrate --noinput -v0
 	$(BIN)/quancheng demo --host $(HOST) --port $(PORT)
 	$(BIN)/quancheng serve --host $(HOST) --port $(PORT)

@@ -10,7 +10,7 @@ need_apt=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v pg_isready >/dev/null 2>&1 || need_apt+=(postgresql-client)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-# ffprobe/ffmpeg: media metadata, poster frames, and the test videos (evidence app).
+# ffprobe/ffmpeg: media metadata, poster frames, and the test videos (evidence app; scripts/ensure-media-tools.sh).
 command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing system packages: ${need_apt[*]}"

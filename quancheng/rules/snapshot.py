@@ -3,11 +3,14 @@ at once (the sweep), in a fixed number of queries per batch whatever the batch s
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from quancheng.accounts.models import Certificate
@@ -98,6 +101,43 @@ APPROVAL_COLUMNS = (
 )
 
 
+def _datetime(value: Any) -> datetime | None:
+    # SQLite keeps aware datetimes as naive UTC text; PostgreSQL's driver returns aware datetimes.
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes | bytearray) else value
+
+
+def _fetch(
+    queryset: QuerySet, *, datetimes: Sequence[int] = (), jsons: Sequence[int] = (), bools: Sequence[int] = ()
+) -> list[tuple]:
+    """The rows of a ``values_list`` queryset, run on a plain cursor with only the conversions the facts need.
+
+    Django's per-value converters (each reading settings through the lazy settings object) were a fifth of the
+    sweep's time; the SQL is still Django's own."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not (datetimes or jsons or bools):
+        return [tuple(row) for row in rows]
+    converted = []
+    for row in rows:
+        row = list(row)
+        for index in datetimes:
+            row[index] = _datetime(row[index])
+        for index in jsons:
+            row[index] = _json(row[index])
+        for index in bools:
+            row[index] = bool(row[index])
+        converted.append(tuple(row))
+    return converted
+
+
 def build_facts(
     cases: Sequence[Case],
     *,
@@ -122,37 +162,61 @@ def build_facts(
         {"case_id__gte": lo, "case_id__lte": hi} if hi - lo < RANGE_FACTOR * len(ids) else {"case_id__in": ids}
     )
     handlers = _group(
-        CaseHandler.objects.filter(**in_batch, removed_at__isnull=True)
-        .order_by("assigned_at", "pk")
-        .values_list("case_id", "user_id", "is_lead", "user__full_name", "user__username")
+        _fetch(
+            CaseHandler.objects.filter(**in_batch, removed_at__isnull=True)
+            .order_by("assigned_at", "pk")
+            .values_list("case_id", "user_id", "is_lead", "user__full_name", "user__username"),
+            bools=(2,),
+        )
     )
     user_ids = {row[1] for rows in handlers.values() for row in rows}
     certified = _certified_users(user_ids, today)
     parties = _group(
-        CaseParty.objects.filter(**in_batch).order_by().values_list("case_id", "party_id", "party__kind", "party__name")
+        _fetch(
+            CaseParty.objects.filter(**in_batch)
+            .order_by()
+            .values_list("case_id", "party_id", "party__kind", "party__name")
+        )
     )
     columns = RECORD_COLUMNS if with_participants else (*RECORD_COLUMNS[:-1], NO_PARTICIPANTS)
-    records = list(Record.objects.filter(**in_batch).order_by("created_at", "pk").values_list(*columns))
+    records = _fetch(
+        Record.objects.filter(**in_batch).order_by("created_at", "pk").values_list(*columns),
+        datetimes=(7, 8, 9, 10),
+        jsons=(5, 14) if with_participants else (5,),
+    )
     superseded = {r[12] for r in records if r[12]}
     signatures = _group(
-        Signature.objects.filter(**{f"record__{key}": value for key, value in in_batch.items()})
-        .order_by("pk")
-        .values_list("record_id", "page", "signer_role", "method", "signer_user_id")
+        _fetch(
+            Signature.objects.filter(**{f"record__{key}": value for key, value in in_batch.items()})
+            .order_by("pk")
+            .values_list("record_id", "page", "signer_role", "method", "signer_user_id")
+        )
     )
     records_by_case = _group(records, 1)
     media = _group(
-        MediaObject.objects.filter(**in_batch)
-        .order_by()
-        .values_list("case_id", "pk", "kind", "record_id", "captured_at")
+        _fetch(
+            MediaObject.objects.filter(**in_batch)
+            .order_by()
+            .values_list("case_id", "pk", "kind", "record_id", "captured_at"),
+            datetimes=(4,),
+        )
     )
     approvals = _group(
-        Approval.objects.filter(**in_batch).order_by("requested_at", "pk").values_list(*APPROVAL_COLUMNS)
+        _fetch(
+            Approval.objects.filter(**in_batch).order_by("requested_at", "pk").values_list(*APPROVAL_COLUMNS),
+            datetimes=(5, 6),
+            bools=(10,),
+            jsons=(11,),
+        )
     )
     transitions = _group(
-        StageChange.objects.filter(**in_batch)
-        .exclude(action="")
-        .order_by("changed_at", "pk")
-        .values_list("case_id", "action", "from_step", "to_step", "changed_at")
+        _fetch(
+            StageChange.objects.filter(**in_batch)
+            .exclude(action="")
+            .order_by("changed_at", "pk")
+            .values_list("case_id", "action", "from_step", "to_step", "changed_at"),
+            datetimes=(4,),
+        )
     )
 
     facts: dict[int, CaseFacts] = {}

@@ -16,10 +16,12 @@ benchmark measures both the steady state and a full rebuild (``bench/ingest.py``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -113,6 +115,13 @@ class BodyInterrupted(Exception):
     """The client went away inside a chunk that carried a checksum: nothing of it was kept."""
 
 
+@functools.cache
+def _checksum_thread() -> ThreadPoolExecutor:
+    """One helper thread per process for per-chunk checksums; each request awaits its own hasher's previous update
+    before queueing the next, so a hasher's updates stay in order even if requests share the thread."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="tus-checksum")
+
+
 def receive(
     *,
     path: Path,
@@ -140,6 +149,7 @@ def receive(
     try:
         os.ftruncate(fd, offset)  # drop bytes past the committed offset (left by a request that failed)
         os.lseek(fd, offset, os.SEEK_SET)
+        pending: Future[None] | None = None
         while count < limit:
             try:
                 block = body.read(min(READ_CHUNK, limit - count))
@@ -148,14 +158,21 @@ def receive(
             if not block:
                 complete = not exact
                 break
+            if chunk_hasher is not None:
+                # The chunk's own checksum is computed on a second thread while this one writes the block and
+                # updates the file's running SHA-256: hashlib releases the GIL on large buffers, so the two hashes
+                # run on two cores (updates of one hasher stay in order: the previous one is awaited first).
+                if pending is not None:
+                    pending.result()
+                pending = _checksum_thread().submit(chunk_hasher.update, block)
             view = memoryview(block)
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
             state.update(block)
-            if chunk_hasher is not None:
-                chunk_hasher.update(block)
             count += len(block)
+        if pending is not None:
+            pending.result()
         if checksum is not None and chunk_hasher is not None:
             if not complete:
                 os.ftruncate(fd, offset)

@@ -168,3 +168,29 @@ def walk_case(
         return walk(case, cast, target)
 
     return make
+
+
+@pytest.fixture
+def clue_case(zhangsan: User, lisi: User, agency: Agency, unit: Unit):  # type: ignore[no-untyped-def]
+    """A general-procedure penalty case at 线索核查, handled by 张三 (lead) and 李四, with one organisation party."""
+    from quancheng.cases import services as cases
+
+    party = cases.party_create(
+        actor=zhangsan,
+        agency=agency,
+        kind="organisation",
+        name="某某商行有限公司",
+        id_number="91350100M000100Y43",
+        legal_representative="王某",
+    )
+    return cases.case_open(
+        actor=zhangsan,
+        agency=agency,
+        unit=unit,
+        title="涉嫌无照经营案",
+        act_type="penalty",
+        source="inspection",
+        procedure="general",
+        handlers=[zhangsan, lisi],
+        parties=[party],
+    )

@@ -139,7 +139,7 @@ def case_actions(request: HttpRequest, case_id: int) -> list[dict]:
 def case_mark_major(request: HttpRequest, case_id: int, payload: MajorIn) -> Case:
     user = request.auth
     case = selectors.case_get_for_write(user, case_id)
-    services.case_mark_major(actor=user, case=case, is_major=payload.is_major, note=payload.note)
+    services.case_mark_major(actor=user, case=case, is_major=payload.is_major)
     return selectors.case_detail_for(user, case_id)
 
 

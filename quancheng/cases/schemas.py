@@ -89,7 +89,6 @@ class TransitionIn(Schema):
 
 class MajorIn(Schema):
     is_major: bool = Field(..., description="是否为复杂、重大案件 (REVIEW-03)")
-    note: str = Field("", max_length=512)
 
 
 class ActionProblemOut(Schema):

@@ -378,8 +378,19 @@ def case_transition(
     case = _lock_case(case)
     note = _clean_text(note, field="说明", max_length=StageChange._meta.get_field("note").max_length)
     now = timezone.now()
-    lifecycle_action = workflow.check_transition(_snapshot(case, local_today(now)), action)
-    facts = dataclasses.replace(rules.case_facts(case, now=now), action=action, action_data=data or {})
+    facts = rules.case_facts(case, now=now)
+    snapshot = workflow.CaseSnapshot(
+        stage=case.stage,
+        procedure=case.procedure,
+        step=case.step,
+        handlers=tuple(
+            workflow.HandlerSnapshot(user_id=h.user_id, name=h.name, has_valid_certificate=h.has_valid_certificate)
+            for h in facts.handlers
+        ),
+        archived=case.is_archived,
+    )
+    lifecycle_action = workflow.check_transition(snapshot, action)
+    facts = dataclasses.replace(facts, action=action, action_data=data or {})
     rules.check_blocking(facts, action, rules.params_for_agency(case.agency_id))
 
     target = lifecycle_action.target
@@ -404,7 +415,7 @@ def case_transition(
 
 
 @transaction.atomic
-def case_mark_major(*, actor: User, case: Case, is_major: bool, note: str = "") -> Case:
+def case_mark_major(*, actor: User, case: Case, is_major: bool) -> Case:
     """Flag a case 复杂、重大 (REVIEW-03): it then needs the leader in charge's approval and a joint review."""
     _require_can_write(actor, case)
     case = _lock_case(case)

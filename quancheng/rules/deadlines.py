@@ -146,8 +146,7 @@ def _finish(
 
 
 def _first_date(*moments: datetime | date | None) -> date | None:
-    dates = [local_date(m) for m in moments if m is not None]
-    return min(d for d in dates if d is not None) if any(d is not None for d in dates) else None
+    return min((local_date(m) for m in moments if m is not None), default=None)
 
 
 def filing_decision(facts: CaseFacts, params: Mapping[str, Any]) -> Deadline | None:

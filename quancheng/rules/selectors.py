@@ -18,7 +18,7 @@ from . import deadlines
 from .models import AgencyParameter, Finding
 from .parameters import PARAMETERS
 from .registry import Severity, evaluate, rules_for
-from .services import params_for_agency
+from .services import params_for_agency, rule_params
 from .snapshot import case_facts
 
 
@@ -34,7 +34,7 @@ def case_action_checks(case: Case) -> list[dict[str, Any]]:
             for f in evaluate(
                 probe,
                 rules_for(action.code, Severity.BLOCKING),
-                lambda r: {k: params[k] for k in r.params},
+                rule_params(params),
             )
         ]
         result.append(

@@ -159,11 +159,7 @@ PARAMETER_REASON_MAX = 512
 
 def params_for_agency(agency_id: int) -> dict[str, Any]:
     """Every parameter's value in force for the agency: its latest setting, else the national default."""
-    values = {key: spec.default for key, spec in PARAMETERS.items()}
-    for row in AgencyParameter.objects.filter(agency_id=agency_id).order_by("set_at", "pk"):
-        if row.key in values:
-            values[row.key] = row.value
-    return values
+    return params_by_agency([agency_id])[agency_id]
 
 
 def params_by_agency(agency_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -203,19 +199,19 @@ def agency_parameter_set(*, actor: User, agency: Agency, key: str, value: Any, r
 # --- evaluation ------------------------------------------------------------------------------------------------
 
 
-def _rule_params(values: Mapping[str, Any]) -> Callable[[Rule], Mapping[str, Any]]:
+def rule_params(values: Mapping[str, Any]) -> Callable[[Rule], Mapping[str, Any]]:
     return lambda r: {key: values[key] for key in r.params}
 
 
 def check_blocking(facts: CaseFacts, event: str, params: Mapping[str, Any]) -> None:
     """Refuse ``event`` (a lifecycle action code or ``seal:<kind>``) if a blocking rule reports anything: 409 with
     the rule, the requirement and the seed's own words."""
-    for finding in evaluate(facts, rules_for(event, Severity.BLOCKING), _rule_params(params)):
+    for finding in evaluate(facts, rules_for(event, Severity.BLOCKING), rule_params(params)):
         raise RuleViolation(finding, quote=requirement_quote(finding.rule.requirement))
 
 
 def warning_findings(facts: CaseFacts, params: Mapping[str, Any]) -> list[RuleFinding]:
-    return list(evaluate(facts, rules_for(ON_SWEEP, Severity.WARNING), _rule_params(params)))
+    return list(evaluate(facts, rules_for(ON_SWEEP, Severity.WARNING), rule_params(params)))
 
 
 def _level(finding: RuleFinding) -> str:

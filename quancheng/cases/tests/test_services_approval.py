@@ -20,26 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def case(zhangsan, lisi, agency, unit):
-    party = services.party_create(
-        actor=zhangsan,
-        agency=agency,
-        kind="organisation",
-        name="某某商行有限公司",
-        id_number="91350100M000100Y43",
-        legal_representative="王某",
-    )
-    return services.case_open(
-        actor=zhangsan,
-        agency=agency,
-        unit=unit,
-        title="涉嫌无照经营案",
-        act_type="penalty",
-        source="inspection",
-        procedure="general",
-        handlers=[zhangsan, lisi],
-        parties=[party],
-    )
+def case(clue_case):
+    return clue_case
 
 
 def last_entry() -> LedgerEntry:
